@@ -1,0 +1,36 @@
+"""The dev corpus is consistent with its own rules (tests/data/dev/README.md)."""
+import pytest
+
+from dashboard.devset import DEV_TOPICS, load_dev
+from dashboard.topics import load_topics
+
+ARTICLES = load_dev()
+TOPICS = {t.name for t in load_topics(DEV_TOPICS)}
+
+
+def test_devset_size_and_split():
+    held = [a for a in ARTICLES if a.split == "heldout"]
+    assert len(ARTICLES) >= 20 and len(held) >= 6
+    assert sum(len(a.article.paragraphs) for a in ARTICLES) >= 150
+    assert sum(len(a.gold["stances"]) for a in ARTICLES) >= 100
+    stances = [s["stance"] for a in ARTICLES for s in a.gold["stances"]]
+    assert stances.count("favor") >= 0.3 * len(stances) and stances.count("against") >= 0.3 * len(stances)
+
+
+@pytest.mark.parametrize("dev", ARTICLES, ids=lambda d: d.name)
+def test_devset_annotation_matches_text(dev):
+    gold, paras = dev.gold, dev.article.paragraphs
+    assert [p["index"] for p in gold["paragraphs"]] == list(range(len(paras)))
+    assert dev.article.date is not None
+    actors = set(gold["actors"])
+    for p, g in zip(paras, gold["paragraphs"]):
+        assert g["sentiment"] in {"negative", "neutral", "positive"}
+        assert set(g["actors"]) <= actors
+        assert set(g["topics"]) <= TOPICS
+    for q in gold["quotes"]:
+        assert q["quote"] in paras[q["paragraph_index"]].text
+        assert q["speaker"] in actors
+    for s in gold["stances"]:
+        assert s["evidence"] in paras[s["paragraph_index"]].text
+        assert s["actor"] in actors and s["topic"] in TOPICS
+        assert s["stance"] in {"favor", "against", "neutral"}
