@@ -2,6 +2,10 @@
 
     python -m dashboard score PATH... [--topics FILE] [--actors FILE] [--store DIR] [--out DIR] [--json]
     python -m dashboard serve [--store DIR] [--port N]
+
+`score` exits 0 when at least one file was stored (added now or already in the store), 2 when
+none was; the --json summary lists every file that failed, with its reason, in `errors`, and
+every file's outcome in `files`. No traceback reaches the user (STANCEWATCH_DEBUG=1 shows it).
 """
 from __future__ import annotations
 
@@ -37,27 +41,35 @@ def _add_common(p):
 
 def cmd_score(args) -> int:
     from .exports import write_exports
+    from .ingest import SUPPORTED_EXTENSIONS, iter_paths, safe_path_label
     from .pipeline import score_paths
 
     engine = _engine(args)
     missing = [p for p in args.paths if not Path(p).exists()]
+    empty = [p for p in args.paths if Path(p).is_dir() and not iter_paths([p])]
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = lambda msg, frac: print(f"\r[{frac:5.0%}] {msg:<60}", end="", file=sys.stderr, flush=True)
     report = score_paths([p for p in args.paths if Path(p).exists()], engine, progress)
-    report.errors = [{"file": p, "error": "no such file or folder"} for p in missing] + report.errors
+    pre = [{"file": safe_path_label(p), "error": "no such file or folder"} for p in missing]
+    pre += [{"file": safe_path_label(p), "error": f"no {', '.join(SUPPORTED_EXTENSIONS)} files in this folder"}
+            for p in empty]
+    report.errors = pre + report.errors
+    report.files = [{"file": e["file"], "status": "rejected", "reason": e["error"]} for e in pre] + report.files
     if progress:
         print(file=sys.stderr)
     if args.out:
         write_exports(engine.store, Path(args.out), article_ids=set(report.added) | set(report.known))
     summary = report.summary()
+    summary["files"] = [{k: f[k] for k in ("file", "status", "reason", "article_id") if k in f} for f in report.files]
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print(f"{summary['articles']} articles, {summary['paragraphs']} paragraphs: "
               f"{summary['scored']} scored, {summary['cached']} from the store, in {summary['seconds']} s")
-        for e in summary["errors"]:
-            print(f"  rejected {e['file']}: {e['error']}")
+        for f in report.files:
+            if f["status"] in ("rejected", "failed", "duplicate"):
+                print(f"  {f['status']} {f['file']}: {f['reason']}")
         if args.out:
             print(f"exports written to {args.out}")
     stored = len(report.added) + len(report.known)
@@ -100,12 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; everything stored before this point is kept", file=sys.stderr)
         return 130
-    except (ValueError, RuntimeError, OSError) as exc:
-        if args.__dict__.get("json"):
-            print(json.dumps({"articles": 0, "paragraphs": 0, "scored": 0, "cached": 0,
-                              "errors": [{"file": "", "error": str(exc)}]}))
+    except Exception as exc:  # one line for the user, never a traceback (unless STANCEWATCH_DEBUG=1)
+        if os.environ.get("STANCEWATCH_DEBUG"):
+            raise
+        if isinstance(exc, (ValueError, RuntimeError, OSError)):
+            message = " ".join(str(exc).split()) or type(exc).__name__
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            message = f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); " \
+                      "set STANCEWATCH_DEBUG=1 to see where"
+        if args.__dict__.get("json"):
+            print(json.dumps({"articles": 0, "paragraphs": 0, "scored": 0, "cached": 0, "added": 0, "known": 0,
+                              "errors": [{"file": "", "error": message}], "seconds": 0, "files": []},
+                             ensure_ascii=False))
+        else:
+            print(f"error: {message}", file=sys.stderr)
         return 2
 
 

@@ -16,11 +16,24 @@ EXPORTS = {
 }
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = {"source_file", "title", "text", "actors", "topics", "speaker", "quote", "actor", "topic", "evidence"}
+
+
+def _defuse(value):
+    """Article text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def export_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The export columns of a table, list cells joined with '; '."""
+    """The export columns of a table, list cells joined with '; ', formula-looking text defused."""
     out = df.reindex(columns=EXPORTS[name]).copy()
     for col in schema.LIST_COLUMNS & set(out.columns):
         out[col] = out[col].map(lambda v: "; ".join(v) if v is not None and not isinstance(v, str) else (v or ""))
+    for col in TEXT_COLUMNS & set(out.columns):
+        out[col] = out[col].map(_defuse)
     return out
 
 
