@@ -11,19 +11,22 @@ version is not processed at all.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from . import schema
-from .ingest import IngestError, iter_paths, read_document, split_sentences
+from .ingest import IngestError, check_size, iter_paths, read_document, safe_display_name, split_sentences
 from .schema import Article
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 PIPELINE_CODE_VERSION = "1"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -49,6 +52,7 @@ class Engine:
     model_overrides: dict[str, str] = field(default_factory=dict)
     quantize: bool = False
     batch_size: int = 32
+    per_paragraph_calls: bool = False  # one transformer call per paragraph (benchmark baseline only)
     _loaded: dict = field(default_factory=dict, repr=False)
 
     # ---- lazily loaded parts ----
@@ -185,8 +189,13 @@ def score_articles(articles: list[Article], engine: Engine, report: RunReport | 
     progress(f"Encoding {len(texts)} sentences", 0.05)
     heads = engine.sentiment.heads()
     enc = engine.encoder
-    out = enc.run(texts, heads, batch_size=engine.batch_size,
-                  progress=lambda d, n: progress(f"Encoding sentences {d}/{n}", 0.05 + 0.6 * d / max(n, 1)))
+    if engine.per_paragraph_calls:  # the naive baseline the benchmark compares against
+        parts = [enc.run([s.text for s in sents], heads, sort_by_length=False) for sents in todo.values()]
+        out = {k: np.concatenate([p[k] for p in parts]) if parts else enc.run([], heads)[k]
+               for k in ["embedding", *heads]}
+    else:
+        out = enc.run(texts, heads, batch_size=engine.batch_size,
+                      progress=lambda d, n: progress(f"Encoding sentences {d}/{n}", 0.05 + 0.6 * d / max(n, 1)))
     probs = out["sentiment"] if "sentiment" in out else engine.sentiment.predict_texts(enc, texts)
     lengths = enc.token_lengths(texts) if texts else []
     fresh: dict[str, dict] = {}
@@ -320,27 +329,84 @@ def quotes_table(quotes: list[schema.Quote], art_by_id: dict, sentences: dict, s
 
 # ---- files to store ----------------------------------------------------------------------------
 
-def read_files(items: list[tuple[str, bytes]], report: RunReport) -> list[Article]:
-    """(name, bytes) pairs to articles; failures are recorded per file in the report."""
-    articles, seen = [], set()
+def read_files(items: Iterable[tuple[str, bytes]], report: RunReport) -> list[Article]:
+    """(name, bytes) pairs to articles; failures are recorded per file in the report.
+
+    Files are named in the report by their display name (ingest.safe_display_name), never a
+    path; `items` may be a generator, so that only one file's bytes are held at a time."""
+    articles, first_file = [], {}
     for name, data in items:
+        shown = safe_display_name(name)
         try:
             art = read_document(name, data)
         except IngestError as exc:
-            report.errors.append({"file": name, "error": str(exc)})
-            report.files.append({"file": name, "status": "rejected", "reason": str(exc)})
+            reason = str(exc)
+        except Exception as exc:  # a reader bug costs this file only, not the batch
+            log.warning("reading %s failed: %r", shown, exc)
+            log.debug("reading %s failed", shown, exc_info=True)
+            reason = f"the file could not be read ({type(exc).__name__})"
+        else:
+            reason = None
+        del data
+        if reason is not None:
+            report.errors.append({"file": shown, "error": reason})
+            report.files.append({"file": shown, "status": "rejected", "reason": reason})
             continue
-        if art.article_id in seen:
-            report.files.append({"file": name, "status": "duplicate", "article_id": art.article_id,
-                                 "title": art.title, "reason": "the same article appears earlier in this batch"})
+        if art.article_id in first_file:
+            report.files.append({"file": shown, "status": "duplicate", "article_id": art.article_id,
+                                 "title": art.title,
+                                 "reason": f"the same article as {first_file[art.article_id]}, earlier in this batch"})
             continue
-        seen.add(art.article_id)
+        first_file[art.article_id] = shown
         articles.append(art)
-        report.files.append({"file": name, "status": "pending", "article_id": art.article_id, "title": art.title})
+        report.files.append({"file": shown, "status": "pending", "article_id": art.article_id, "title": art.title})
     return articles
 
 
-def ingest_and_score(items: list[tuple[str, bytes]], engine: Engine, progress: Progress | None = None,
+class _ArticleFailed(Exception):
+    def __init__(self, article: Article, exc: BaseException):
+        super().__init__(str(exc))
+        self.article, self.exc = article, exc
+
+
+def _record_failure(report: RunReport, failed: _ArticleFailed) -> None:
+    exc = failed.exc
+    detail = " ".join(str(exc).split())[:200]
+    reason = f"scoring failed ({type(exc).__name__}{': ' + detail if detail else ''})"
+    log.warning("scoring article %s failed: %r", failed.article.article_id, exc)
+    for f in report.files:
+        if f.get("article_id") == failed.article.article_id and f["status"] == "pending":
+            f["status"], f["reason"] = "failed", reason
+            report.errors.append({"file": f["file"], "error": reason})
+
+
+def _score_and_store(chunk: list[Article], engine: Engine, report: RunReport, progress: Progress | None = None) -> None:
+    """Score a chunk and store it. If scoring fails, the articles are scored one by one so that an
+    article the models choke on costs only itself (raised as _ArticleFailed for a chunk of one).
+    A failure shared by the chunk and its first article alike (a model that cannot load) is
+    raised as it is; store errors always are."""
+    part = RunReport()
+    try:
+        tables = score_articles(chunk, engine, part, progress=progress)
+    except Exception as exc:
+        if len(chunk) == 1:
+            raise _ArticleFailed(chunk[0], exc) from exc
+        for n, a in enumerate(chunk):
+            try:
+                _score_and_store([a], engine, report)
+            except _ArticleFailed as failed:
+                if n == 0 and type(failed.exc) is type(exc) and str(failed.exc) == str(exc):
+                    raise exc from None
+                _record_failure(report, failed)
+        return
+    report.scored += part.scored
+    report.cached += part.cached
+    written = engine.store.write(tables)
+    report.added.extend(written)
+    report.known.extend(a.article_id for a in chunk if a.article_id not in set(written))
+
+
+def ingest_and_score(items: Iterable[tuple[str, bytes]], engine: Engine, progress: Progress | None = None,
                      chunk_articles: int = 64) -> RunReport:
     """Read, score what is new, and store it, in chunks so a long run stores as it goes."""
     t0 = time.perf_counter()
@@ -361,11 +427,11 @@ def ingest_and_score(items: list[tuple[str, bytes]], engine: Engine, progress: P
         chunk = todo[i:i + chunk_articles]
         base = i / max(len(todo), 1)
         span = len(chunk) / max(len(todo), 1)
-        tables = score_articles(chunk, engine, report,
-                                progress=(lambda m, f, b=base, s=span: progress(m, b + s * f)) if progress else None)
-        written = engine.store.write(tables)
-        report.added.extend(written)
-        report.known.extend(a.article_id for a in chunk if a.article_id not in set(written))
+        try:
+            _score_and_store(chunk, engine, report,
+                             progress=(lambda m, f, b=base, s=span: progress(m, b + s * f)) if progress else None)
+        except _ArticleFailed as failed:
+            _record_failure(report, failed)
     status = {aid: "added" for aid in report.added}
     status.update({aid: "known" for aid in report.known})
     for f in report.files:
@@ -378,13 +444,28 @@ def ingest_and_score(items: list[tuple[str, bytes]], engine: Engine, progress: P
 
 
 def score_paths(paths: list[str | Path], engine: Engine, progress: Progress | None = None) -> RunReport:
-    items, unreadable = [], []
-    for path in iter_paths(paths):
-        try:
-            items.append((path.name, path.read_bytes()))
-        except OSError as exc:
-            unreadable.append({"file": str(path), "error": f"cannot read the file: {exc.strerror or exc}"})
-    report = ingest_and_score(items, engine, progress)
+    """Files and folders on disk into the store. Sizes are checked before a file is read, and
+    files are read one at a time as ingest goes (a folder of large files is never all in memory).
+    Files are named in the report by their display name, as uploads are."""
+    unreadable: list[dict] = []
+
+    def items():
+        for path in iter_paths(paths):
+            try:
+                if not path.is_file():
+                    raise IngestError("not a regular file")
+                check_size(path.stat().st_size)
+                data = path.read_bytes()
+            except IngestError as exc:
+                unreadable.append({"file": safe_display_name(path.name), "error": str(exc)})
+                continue
+            except OSError as exc:
+                unreadable.append({"file": safe_display_name(path.name),
+                                   "error": f"cannot read the file: {exc.strerror or exc}"})
+                continue
+            yield path.name, data
+
+    report = ingest_and_score(items(), engine, progress)
     report.errors = unreadable + report.errors
     report.files = [{"file": e["file"], "status": "rejected", "reason": e["error"]} for e in unreadable] + report.files
     return report
