@@ -37,11 +37,11 @@ if rows is not None:
     summary = st.session_state.get("up_summary", {})
     counts = rows["result"].value_counts()
     added, known = int(counts.get("added", 0)), int(counts.get("already known", 0))
-    rejected = int(counts.get("rejected", 0)) + int(counts.get("duplicate in this upload", 0))
+    rejected = sum(int(counts.get(k, 0)) for k in ("rejected", "duplicate in this upload", "scoring failed"))
     st.subheader("Result of the last upload")
     widgets.metric_row(items=[("Added", str(added), "New articles, scored and stored"),
                               ("Already known", str(known), "Already in the store; not scored again"),
-                              ("Not added", str(rejected), "Rejected or repeated files; see the reason"),
+                              ("Not added", str(rejected), "Rejected, repeated or failed files; see the reason"),
                               ("Seconds", f"{summary.get('seconds', 0):.1f}", "Time to read, score and store")])
     if added:
         st.success(f"{added} new article{'s' if added != 1 else ''} added: they are on every page now.",

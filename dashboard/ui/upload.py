@@ -15,6 +15,7 @@ STATUS_LABELS = {
     "known": "already known",
     "duplicate": "duplicate in this upload",
     "rejected": "rejected",
+    "failed": "scoring failed",
 }
 RESULT_COLUMNS = ["file", "result", "title", "reason", "article_id"]
 
@@ -31,8 +32,9 @@ def handle_uploads(items: list[tuple[str, bytes]], *, engine: Engine,
         return RunReport(), pd.DataFrame(columns=RESULT_COLUMNS)
     try:
         report = ingest_and_score(items, engine, progress)
-    except (RuntimeError, OSError, ValueError) as exc:
-        raise UploadFailed(f"The files could not be scored: {exc}") from exc
+    except Exception as exc:  # the page shows one sentence; what was stored before stays stored
+        detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise UploadFailed(f"The files could not be scored: {detail}. Articles stored before are unaffected.") from exc
     return report, result_rows(report)
 
 
