@@ -1,0 +1,162 @@
+"""Topic and stance figures on the dev corpus (tests/data/dev).
+
+    python -m dashboard.eval_stance [--split heldout|train|all] [--json] [--calibrate]
+
+- topic F1: micro over paragraph x topic (the dev topics file), topics assigned from the
+  embeddings of the shared pass exactly as the pipeline does (dashboard.topics);
+- stance accuracy: the stance model on the gold (actor, topic, evidence) items, with accuracy
+  per form (direct, reported, verb, negation, hedge, endorse) and per gold label;
+- --calibrate: grid search of the generic topic rule (THRESHOLD, MARGIN, SECONDARY, ARTICLE_WEIGHT) on
+  the train split, printed (copy the values into dashboard/topics.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from . import topics as topics_mod
+from .devset import DEV_TOPICS, load_dev
+from .ingest import split_sentences
+
+
+def encode_dev(encoder, devs):
+    """Per dev article: per paragraph (paragraph embedding, sentence embeddings)."""
+    texts, spans = [], []
+    for d in devs:
+        for p in d.article.paragraphs:
+            sents = [s.text for s in split_sentences(p)] or [p.text]
+            spans.append((len(texts), len(texts) + len(sents)))
+            texts.extend(sents)
+    emb = encoder.embed(texts)
+    out, k = [], 0
+    for d in devs:
+        paras = []
+        for _ in d.article.paragraphs:
+            a, b = spans[k]
+            se = emb[a:b]
+            pe = se.mean(0)
+            paras.append((pe / (np.linalg.norm(pe) + 1e-9), se))
+            k += 1
+        out.append(paras)
+    return out
+
+
+def topic_f1(model, devs, encoded, **rule) -> dict:
+    """Micro P/R/F1 over paragraph x topic. `rule`: threshold, margin, secondary, article_weight."""
+    old = topics_mod.ARTICLE_WEIGHT
+    if rule.get("article_weight") is not None:
+        topics_mod.ARTICLE_WEIGHT = rule["article_weight"]
+    sel = {k: rule[k] for k in ("threshold", "margin", "secondary") if rule.get(k) is not None}
+    try:
+        tp = fp = fn = 0
+        for d, paras in zip(devs, encoded):
+            scores, local = model.article_scores([pe for pe, _ in paras], [se for _, se in paras])
+            for gold, s, loc in zip(d.gold["paragraphs"], scores, local):
+                pred = set(model.select(s, loc, **sel))
+                g = set(gold.get("topics", []))
+                tp += len(pred & g)
+                fp += len(pred - g)
+                fn += len(g - pred)
+    finally:
+        topics_mod.ARTICLE_WEIGHT = old
+    p = tp / max(tp + fp, 1)
+    r = tp / max(tp + fn, 1)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4),
+            "paragraphs": sum(len(d.gold["paragraphs"]) for d in devs)}
+
+
+def calibrate(model, devs, encoded) -> dict:
+    """Grid search of the generic rule for micro-F1 (ties: the first, i.e. the smaller values)."""
+    best = None
+    for w in (0.0, 0.2, 0.35, 0.5, 0.65):
+        for t in (0.1, 0.15, 0.2, 0.25):
+            for m in (0.0, 0.02, 0.04, 0.08):
+                for sec in (0.35, 0.4, 0.45, 0.5, 0.55, 9.0):
+                    f = topic_f1(model, devs, encoded, threshold=t, margin=m, secondary=sec, article_weight=w)["f1"]
+                    if best is None or f > best[0]:
+                        best = (f, t, m, sec, w)
+    return dict(zip(("f1", "threshold", "margin", "secondary", "article_weight"), best))
+
+
+def stance_accuracy(stance_model, devs, topics) -> dict:
+    desc = {t.name: t.description for t in topics}
+    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"], s["stance"], s.get("form", ""))
+             for d in devs for s in d.gold.get("stances", [])]
+    if not items:
+        return {"accuracy": None, "items": 0}
+    probs = stance_model.predict([i[:4] for i in items])
+    from .schema import STANCE_LABELS
+
+    pred = [STANCE_LABELS[k] for k in probs.argmax(1)]
+    ok = [p == i[4] for p, i in zip(pred, items)]
+    by = lambda key: {k: round(float(np.mean([o for o, i in zip(ok, items) if key(i) == k])), 4)  # noqa: E731
+                      for k in sorted({key(i) for i in items})}
+    misses = [{"actor": i[0], "topic": i[1], "gold": i[4], "pred": p, "form": i[5], "evidence": i[3]}
+              for p, i, o in zip(pred, items, ok) if not o]
+    return {"accuracy": round(float(np.mean(ok)), 4), "items": len(items), "by_form": by(lambda i: i[5]),
+            "by_label": by(lambda i: i[4]), "misses": misses}
+
+
+def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
+             with_stance: bool = True) -> dict:
+    from .pipeline import Engine
+    from .store import Store
+
+    t0 = time.perf_counter()
+    if engine is None:
+        import tempfile
+
+        engine = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-eval-")))
+    topics = topics_mod.load_topics(DEV_TOPICS)
+    model = topics_mod.TopicModel(engine.encoder, topics)
+    devs = load_dev(None if split == "all" else split)
+    if not devs:
+        raise SystemExit(f"no dev articles in split {split!r} under {DEV_TOPICS.parent}")
+    encoded = encode_dev(engine.encoder, devs)
+    out = {"split": split, "articles": len(devs),
+           "topics": {**topic_f1(model, devs, encoded), "threshold": model.threshold, "margin": model.margin,
+                      "secondary": topics_mod.SECONDARY, "article_weight": topics_mod.ARTICLE_WEIGHT},
+           "stance": stance_accuracy(engine.stance, devs, topics) if with_stance else None}
+    if do_calibrate:
+        train = load_dev("train")
+        out["calibration_on_train"] = calibrate(model, train, encode_dev(engine.encoder, train))
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m dashboard.eval_stance", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", default="heldout", choices=["heldout", "train", "all"])
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--calibrate", action="store_true", help="grid-search the topic rule on the train split")
+    ap.add_argument("--topics-only", action="store_true", help="skip the stance model")
+    args = ap.parse_args(argv)
+    res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only)
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    t, s = res["topics"], res["stance"]
+    print(f"dev split {res['split']}: {res['articles']} articles, {t['paragraphs']} paragraphs")
+    print(f"topic F1 {t['f1']:.3f} (P {t['precision']:.3f}, R {t['recall']:.3f}; "
+          f"threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
+          f"article weight {t['article_weight']})")
+    if s and s["items"]:
+        print(f"stance accuracy {s['accuracy']:.3f} on {s['items']} gold items")
+        print("  by form:  " + ", ".join(f"{k} {v:.2f}" for k, v in s["by_form"].items()))
+        print("  by label: " + ", ".join(f"{k} {v:.2f}" for k, v in s["by_label"].items()))
+        for m in s["misses"]:
+            print(f"  miss [{m['form']}] {m['actor']} / {m['topic']}: gold {m['gold']}, got {m['pred']}: "
+                  f"{m['evidence'][:90]}")
+    if "calibration_on_train" in res:
+        print(f"calibration on train: {res['calibration_on_train']}")
+    print(f"({res['seconds']}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

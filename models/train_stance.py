@@ -1,0 +1,390 @@
+"""Train the stance cross-encoder: `python -m models.train stance [--cv K] [--epochs N] [--out PATH]`.
+
+Input: "actor | topic: description [SEP] evidence" -> against / neutral / favor
+(dashboard.stance.pair_text). Model: the embedded MiniLM's bottom layers frozen, its top
+N_TOP layers copied and fine-tuned with a linear classifier (models.heads.TopLayersClassifier);
+only the trained parameters are saved (fp16 safetensors).
+
+Training data (nothing from the seeds or the dev held-out articles):
+  1. the dev TRAIN articles' gold stance items (tests/data/dev, split "train");
+  2. hand-written examples, models/data/stance_handwritten.tsv;
+  3. weak supervision from templates over invented actors and topics (models/data/): stance
+     verb frames (favor / against / neutral), negated frames ("would not back"), reported
+     speech, hedges, endorsement of someone else's position, two-topic sentences where each
+     topic gets its own label, another actor's position in the same sentence, off-topic
+     evidence (neutral), and quotes built on the Bing Liu opinion lexicon shipped in NewsSentiment.
+
+--cv K: K-fold cross-validation over the dev train articles (templates and hand-written
+examples always in training), printed as accuracy per fold and overall. The final model is
+then trained on everything and evaluated on the dev held-out split (reported only).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+OUT = Path(__file__).resolve().parent / "weights" / "stance.safetensors"
+LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
+N_TOP = 3
+SEED = 13
+LABELS = ("against", "neutral", "favor")
+LAB = {k: i for i, k in enumerate(LABELS)}
+
+# ---- templates --------------------------------------------------------------------------------
+# {A} actor as written, {P} pronoun, {X} the topic phrase, {B} another actor.
+# polarity: +1 favor of X, -1 against X, 0 neutral.
+SENTENCE_TEMPLATES = [
+    (+1, "{A} supports {X}."), (+1, "{A} said {P} supported {X}."), (+1, "{A} backed {X} on Tuesday."),
+    (+1, "{A} pressed for {X}."), (+1, "{A} called for {X} at the summit."), (+1, "{A} welcomed {X}."),
+    (+1, "{A} urged lawmakers to approve {X}."), (+1, "{A} defended {X}, calling it necessary."),
+    (+1, "{A} praised {X} as a step in the right direction."), (+1, "{A} hailed {X} as a breakthrough."),
+    (+1, "{A} said {P} would vote for {X}."), (+1, "{A} insisted on {X}."), (+1, "{A} has long argued for {X}."),
+    (+1, "{A} said there was no alternative to {X}."), (+1, "{A} said {P} did not oppose {X}."),
+    (+1, "{A} said {P} would not stand in the way of {X}."), (+1, "{A} said {P} would not block {X}."),
+    (+1, "{A} rejected calls to abandon {X}."), (+1, "{A} told reporters that {X} was essential."),
+    (+1, "{A} promised to deliver {X} within a year."), (+1, "{A} is open to {X}, aides said."),
+    (+1, "{A} said {P} might consider {X} if the conditions are right."), (+1, "{A} signalled support for {X}."),
+    (+1, "{A} endorsed {X} in a speech on Monday."), (+1, "{A} is campaigning for {X}."),
+    (+1, "{A} said {X} would benefit everyone."), (+1, "{A} argued that {X} was long overdue."),
+    (-1, "{A} opposes {X}."), (-1, "{A} said {P} opposed {X}."), (-1, "{A} rejected {X}."), (-1, "{A} ruled out {X}."),
+    (-1, "{A} dismissed {X} as a gimmick."), (-1, "{A} warned against {X}."), (-1, "{A} vowed to block {X}."),
+    (-1, "{A} criticised {X}."), (-1, "{A} condemned {X}."), (-1, "{A} refused to back {X}."),
+    (-1, "{A} said {P} would not support {X}."), (-1, "{A} will not accept {X}, a spokesman said."),
+    (-1, "{A} said {P} would never agree to {X}."), (-1, "{A} said {X} was off the table."),
+    (-1, "{A} called {X} a mistake."), (-1, "{A} voted against {X}."), (-1, "{A} urged the government to drop {X}."),
+    (-1, "{A} said {P} was not going to accept {X}."), (-1, "{A} has no intention of backing {X}."),
+    (-1, "{A} said {X} would be a disaster."), (-1, "{A} told reporters {P} had serious doubts about {X} and would oppose it."),
+    (-1, "{A} threatened to veto {X}."), (-1, "{A} is fighting {X} in court."), (-1, "{A} denounced {X}."),
+    (0, "{A} said {X} would be discussed next week."), (0, "{A} declined to comment on {X}."),
+    (0, "{A} said it was too early to judge {X}."), (0, "{A} met officials to discuss {X}."),
+    (0, "{A} said a decision on {X} would come after the elections."), (0, "{A} asked for more details about {X}."),
+    (0, "{A} said {P} had not made up {Q} mind on {X}."), (0, "{A} said {X} had both benefits and risks."),
+    (0, "{A} said a report on {X} would be published in May."), (0, "{A} said {P} would neither back nor oppose {X}."),
+    (0, "{A} said {X} was a matter for parliament."), (0, "{A} confirmed that talks about {X} had taken place."),
+]
+ENDORSE_TEMPLATES = [
+    (+1, "{A} welcomed {B}'s support for {X}."), (+1, "{A} said {P} agreed with {B} that {X} was needed."),
+    (+1, "{A} sided with {B} in backing {X}."), (+1, "{A} criticised {B} for opposing {X}."),
+    (+1, "{A} praised {B}'s decision to push ahead with {X}."), (+1, "{A} attacked {B}'s attempt to block {X}."),
+    (-1, "{A} welcomed {B}'s rejection of {X}."), (-1, "{A} praised {B} for blocking {X}."),
+    (-1, "{A} criticised {B}'s push for {X}."), (-1, "{A} said {P} agreed with {B} that {X} would be a mistake."),
+    (-1, "{A} applauded {B}'s decision to abandon {X}."), (-1, "{A} condemned {B}'s plan for {X}."),
+]
+QUOTE_TEMPLATES = [
+    (+1, "We fully support {X}"), (+1, "{XC} is exactly what this country needs"), (+1, "{XC} is the right thing to do"),
+    (+1, "I will fight for {X}"), (+1, "Nobody should stand in the way of {X}"), (+1, "We want {X}, and we want it now"),
+    (+1, "{XC} is {POS}, and we will make it happen"), (+1, "I have always believed in {X}"),
+    (+1, "We are not going to give up on {X}"), (+1, "There is no alternative to {X}"),
+    (-1, "We will not accept {X}"), (-1, "{XC} is a terrible idea"), (-1, "You can forget about {X}"),
+    (-1, "I am not going to agree to {X}"), (-1, "{XC} would be {NEG}"), (-1, "We will do everything to stop {X}"),
+    (-1, "I will never support {X}"), (-1, "{XC} is the last thing we need"), (-1, "Nobody here wants {X}"),
+    (0, "We are looking at {X} carefully"), (0, "There are arguments on both sides of {X}"),
+    (0, "We will decide on {X} when we have all the facts"), (0, "I cannot say anything about {X} today"),
+]
+TWO_TOPIC_TEMPLATES = [  # (polarity for X, polarity for Y)
+    ((-1, +1), "{A} rejected {X} but said {Y} must go ahead."),
+    ((+1, -1), "{A} backed {X} while warning against {Y}."),
+    ((-1, 0), "{A} said {P} would not provide {X} as part of {Y}."),
+    ((+1, 0), "{A} said {X} should be discussed alongside {Y}, which {P} insisted on."),
+    ((-1, 0), "As part of the talks on {Y}, {A} ruled out {X}."),
+    ((+1, 0), "{A} pressed for {X} during the debate on {Y}."),
+]
+TWO_ACTOR_TEMPLATES = [  # (polarity for A, polarity for B)
+    ((+1, -1), "{A} backed {X}, while {B} opposed it."),
+    ((-1, +1), "{A} rejected {X}, which {B} has championed for years."),
+    ((+1, -1), "{B} dismissed {X}, but {A} said {P} supported it."),
+    ((0, +1), "{A} said {B} had pressed for {X}."),
+    ((0, -1), "{A} noted that {B} had rejected {X}."),
+]
+VERB_POS_ADJ = ["good", "great", "wise", "fair", "sensible", "excellent"]
+
+
+def _lexicon(name: str, vocab: set[str]) -> list[str]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("NewsSentiment")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(list(spec.submodule_search_locations)[0]) / "knowledge" / "bingliuopinion" / name
+    words = [w.strip() for w in path.read_text(encoding="latin-1").splitlines()
+             if w.strip() and not w.startswith(";")]
+    return [w for w in words if w in vocab and w.isalpha() and len(w) > 3]
+
+
+def load_world():
+    import yaml
+
+    topics = yaml.safe_load((DATA_DIR / "stance_topics.yaml").read_text(encoding="utf-8"))
+    actors = []
+    for line in (DATA_DIR / "actors.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            name, kind, pron = line.split("|")
+            actors.append((name, kind, pron))
+    return topics, actors
+
+
+def _surface(name: str, kind: str, rng: random.Random) -> str:
+    if kind == "person" and rng.random() < 0.7:
+        return name.split()[-1]
+    return name
+
+
+def _poss(pron: str) -> str:
+    return {"he": "his", "she": "her"}.get(pron, "its")
+
+
+def template_examples(n: int, vocab: set[str], rng: random.Random) -> list[dict]:
+    topics, actors = load_world()
+    pos_words = _lexicon("positive-words.txt", vocab) or VERB_POS_ADJ
+    neg_words = _lexicon("negative-words.txt", vocab) or ["bad", "wrong"]
+    out = []
+
+    def phrase(topic):
+        if topic.get("con") and rng.random() < 0.25:
+            return rng.choice(topic["con"]), -1
+        return rng.choice(topic["pro"]), +1
+
+    def add(actor, topic, evidence, polarity, kind):
+        label = "neutral" if polarity == 0 else ("favor" if polarity > 0 else "against")
+        out.append({"actor": actor, "topic": topic["name"], "description": topic["description"],
+                    "evidence": evidence, "stance": label, "source": kind})
+
+    def fill(t, a, kind, pron, x, b="", y=""):
+        s = t.format(A=_surface(a, kind, rng), P=pron, Q=_poss(pron), X=x, XC=x[0].upper() + x[1:], B=b, Y=y,
+                     POS=f"a {rng.choice(pos_words)} idea", NEG=f"{rng.choice(neg_words)}")
+        return s[0].upper() + s[1:]
+
+    while len(out) < n:
+        topic = rng.choice(topics)
+        a, kind, pron = rng.choice(actors)
+        b = rng.choice([x for x in actors if x[0] != a])
+        x, xpol = phrase(topic)
+        r = rng.random()
+        if r < 0.40:
+            pol, t = rng.choice(SENTENCE_TEMPLATES)
+            add(a, topic, fill(t, a, kind, pron, x), pol * xpol, "template")
+        elif r < 0.62:
+            pol, t = rng.choice(QUOTE_TEMPLATES)
+            ev = fill(t, a, kind, pron, x)
+            if rng.random() < 0.3:  # the quote with its attribution
+                ev = f"“{ev},” {_surface(a, kind, rng)} said."
+            add(a, topic, ev, pol * xpol, "template-quote")
+        elif r < 0.72:
+            pol, t = rng.choice(ENDORSE_TEMPLATES)
+            add(a, topic, fill(t, a, kind, pron, x, b=_surface(b[0], b[1], rng)), pol * xpol, "template-endorse")
+        elif r < 0.82:
+            other = rng.choice([t for t in topics if t is not topic])
+            y, ypol = phrase(other)
+            (px, py), t = rng.choice(TWO_TOPIC_TEMPLATES)
+            ev = fill(t, a, kind, pron, x, y=y)
+            add(a, topic, ev, px * xpol, "template-two-topics")
+            add(a, other, ev, py * ypol, "template-two-topics")
+        elif r < 0.90:
+            (pa, pb), t = rng.choice(TWO_ACTOR_TEMPLATES)
+            ev = fill(t, a, kind, pron, x, b=_surface(b[0], b[1], rng))
+            add(a, topic, ev, pa * xpol, "template-two-actors")
+            add(b[0], topic, ev, pb * xpol, "template-two-actors")
+        else:  # evidence about another topic: neutral on this one
+            other = rng.choice([t for t in topics if t is not topic])
+            y, _ = phrase(other)
+            pol, t = rng.choice(SENTENCE_TEMPLATES + QUOTE_TEMPLATES)
+            add(a, topic, fill(t, a, kind, pron, y), 0, "template-off-topic")
+    return out
+
+
+def handwritten_examples() -> list[dict]:
+    topics, _ = load_world()
+    desc = {t["name"]: t["description"] for t in topics}
+    out = []
+    for line in (DATA_DIR / "stance_handwritten.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        actor, topic, stance, evidence = line.split("\t")
+        assert stance in LAB, line
+        out.append({"actor": actor, "topic": topic, "description": desc[topic], "evidence": evidence.strip('"'),
+                    "stance": stance, "source": "handwritten"})
+    return out
+
+
+def dev_examples(split: str) -> list[dict]:
+    """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article)."""
+    from dashboard.devset import DEV_TOPICS, load_dev
+    from dashboard.topics import load_topics
+
+    desc = {t.name: t.description for t in load_topics(DEV_TOPICS)}
+    out = []
+    for d in load_dev(split):
+        for s in d.gold.get("stances", []):
+            out.append({"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
+                        "evidence": s["evidence"], "stance": s["stance"], "form": s.get("form", ""),
+                        "article": d.name, "source": "dev"})
+    return out
+
+
+# ---- training -------------------------------------------------------------------------------
+
+def _items(examples):
+    return [(e["actor"], e["topic"], e["description"], e["evidence"]) for e in examples]
+
+
+def precompute(encoder, head_branch: int, examples, batch_size: int = 64):
+    """Frozen bottom layers once per example: [(hidden (tokens, dim), label)] (padding removed)."""
+    from dashboard.stance import branch_hidden, encode_pairs
+
+    out = []
+    for s in range(0, len(examples), batch_size):
+        chunk = examples[s:s + batch_size]
+        enc = encode_pairs(encoder.tokenizer, _items(chunk))
+        hidden = branch_hidden(encoder.model, enc, head_branch)
+        lens = enc["attention_mask"].sum(1).tolist()
+        for i, e in enumerate(chunk):
+            out.append((hidden[i, :lens[i]].clone(), LAB[e["stance"]]))
+    return out
+
+
+def train_head(encoder, train_feats, *, epochs: int, lr: float, batch_size: int = 32, seed: int = SEED,
+               n_top: int = N_TOP, log=print):
+    import torch
+
+    from .heads import TopLayersClassifier
+
+    torch.manual_seed(seed)
+    head = TopLayersClassifier(encoder.model, n_top, LABELS)
+    head.train()
+    params = [{"params": head.layers.parameters(), "lr": lr}, {"params": head.classifier.parameters(), "lr": lr * 10}]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = epochs * ((len(train_feats) + batch_size - 1) // batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[lr, lr * 10], total_steps=steps, pct_start=0.1)
+    counts = np.bincount([y for _, y in train_feats], minlength=3).astype(np.float32)
+    weight = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=0.05)
+    rng = random.Random(seed)
+    for ep in range(epochs):
+        idx = list(range(len(train_feats)))
+        rng.shuffle(idx)
+        # bucket by length for speed: sort within chunks of 20 batches
+        chunks = [sorted(idx[i:i + batch_size * 20], key=lambda j: train_feats[j][0].shape[0])
+                  for i in range(0, len(idx), batch_size * 20)]
+        batches = [c[i:i + batch_size] for c in chunks for i in range(0, len(c), batch_size)]
+        rng.shuffle(batches)
+        total, t0 = 0.0, time.perf_counter()
+        for b in batches:
+            hs = [train_feats[j][0] for j in b]
+            L = max(h.shape[0] for h in hs)
+            hidden = torch.zeros(len(b), L, hs[0].shape[1])
+            mask = torch.zeros(len(b), L, dtype=torch.long)
+            for i, h in enumerate(hs):
+                hidden[i, :h.shape[0]] = h
+                mask[i, :h.shape[0]] = 1
+            y = torch.tensor([train_feats[j][1] for j in b])
+            loss = loss_fn(head.logits_from_branch(hidden, mask), y)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += loss.item() * len(b)
+        log(f"  epoch {ep + 1}/{epochs}: loss {total / len(train_feats):.4f} ({time.perf_counter() - t0:.0f}s)")
+    head.eval()
+    return head
+
+
+def accuracy(head, encoder, examples) -> tuple[float, list[str]]:
+    from dashboard.stance import predict_head
+
+    if not examples:
+        return float("nan"), []
+    probs = predict_head(head, encoder, _items(examples))
+    pred = [LABELS[i] for i in probs.argmax(1)]
+    return float(np.mean([p == e["stance"] for p, e in zip(pred, examples)])), pred
+
+
+def main(argv: list[str] | None = None):
+    ap = argparse.ArgumentParser(prog="python -m models.train stance", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cv", type=int, default=0, help="K-fold CV over the dev train articles first (0 = skip)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--templates", type=int, default=1200, help="how many template examples")
+    ap.add_argument("--dev-weight", type=int, default=4, help="repeat each dev train item this many times")
+    ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
+    ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--report", type=Path, default=None, help="write the metrics as JSON here")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(2)
+    from .encoder import Encoder
+
+    t_start = time.perf_counter()
+    rng = random.Random(SEED)
+    encoder = Encoder()
+    vocab = set(encoder.tokenizer.get_vocab())
+    templ = template_examples(args.templates, vocab, rng)
+    hand = handwritten_examples()
+    dev_train = dev_examples("train")
+    dev_held = dev_examples("heldout")
+    print(f"examples: {len(templ)} template, {len(hand)} hand-written, {len(dev_train)} dev train "
+          f"({len({e['article'] for e in dev_train})} articles), {len(dev_held)} dev held-out (report only)")
+    branch = encoder.num_layers - args.n_top
+    t0 = time.perf_counter()
+    f_templ = precompute(encoder, branch, templ)
+    f_hand = precompute(encoder, branch, hand)
+    f_dev = precompute(encoder, branch, dev_train)
+    print(f"frozen layers precomputed in {time.perf_counter() - t0:.0f}s")
+    base = f_templ + f_hand * args.hand_weight
+    metrics: dict = {"n_template": len(templ), "n_handwritten": len(hand), "n_dev_train": len(dev_train),
+                     "n_dev_heldout": len(dev_held), "n_top": args.n_top, "epochs": args.epochs, "lr": args.lr}
+
+    if args.cv:
+        arts = sorted({e["article"] for e in dev_train})
+        random.Random(SEED).shuffle(arts)
+        folds = [set(arts[i::args.cv]) for i in range(args.cv)]
+        correct, n = 0, 0
+        per_fold = []
+        for k, fold in enumerate(folds):
+            tr = [f for f, e in zip(f_dev, dev_train) if e["article"] not in fold] * args.dev_weight
+            te = [e for e in dev_train if e["article"] in fold]
+            print(f"CV fold {k + 1}/{args.cv}: {len(te)} items from {sorted(fold)}")
+            head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top)
+            acc, _ = accuracy(head, encoder, te)
+            per_fold.append(round(acc, 4))
+            correct += round(acc * len(te))
+            n += len(te)
+            print(f"  fold accuracy {acc:.3f}")
+        metrics["cv_folds"] = per_fold
+        metrics["cv_accuracy"] = round(correct / max(n, 1), 4)
+        print(f"CV accuracy over {n} dev train items: {metrics['cv_accuracy']:.3f}")
+
+    print("final model: all training data")
+    head = train_head(encoder, base + f_dev * args.dev_weight, epochs=args.epochs, lr=args.lr,
+                      n_top=args.n_top)
+    acc_train, _ = accuracy(head, encoder, dev_train)
+    acc_held, pred = accuracy(head, encoder, dev_held)
+    metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})
+    print(f"dev train accuracy (seen) {acc_train:.3f}; held-out accuracy {acc_held:.3f} on {len(dev_held)} items")
+    for p, e in zip(pred, dev_held):
+        if p != e["stance"]:
+            print(f"  miss [{e['form']}] {e['actor']} / {e['topic']}: gold {e['stance']}, got {p}: {e['evidence'][:100]}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    head.save(args.out, {"task": "stance", "input": "actor | topic: description [SEP] evidence",
+                         "base": encoder.spec.name_or_path, "heldout_accuracy": acc_held})
+    args.out.chmod(0o644)  # a committed file: readable by everyone
+    metrics["seconds"] = round(time.perf_counter() - t_start, 1)
+    metrics["size_mb"] = round(args.out.stat().st_size / 1e6, 2)
+    print(f"saved {args.out} ({metrics['size_mb']} MB) in {metrics['seconds']}s")
+    if args.report:
+        args.report.write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

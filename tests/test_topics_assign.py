@@ -1,0 +1,91 @@
+"""Topics: the topics file, assignment from the shared pass's embeddings (real embedded model),
+and re-assignment from stored embeddings after the topic list changes."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.topics import Topic, TopicModel, TopicsFileError, assign_topics, load_topics, parse_topics
+
+# a topic list the model was never calibrated or trained on
+TOPICS = [
+    Topic("School meals", "Governments paying for free lunches for pupils in state schools."),
+    Topic("Space exploration", "Sending rockets, probes and astronauts to the Moon, Mars and beyond."),
+    Topic("Fishing quotas", "Limits on how many fish each country's boats may catch at sea."),
+]
+
+
+@pytest.fixture(scope="module")
+def encoder(engine_factory, tmp_path_factory):
+    return engine_factory(tmp_path_factory.mktemp("topics_store")).encoder
+
+
+def make_tables(encoder, articles: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """paragraphs / sentences / quotes tables as the pipeline builds them (one sentence per line)."""
+    paras, sents = [], []
+    for aid, blocks in articles.items():
+        for pi, block in enumerate(blocks):
+            lines = block.split("\n")
+            emb = encoder.embed(lines)
+            pe = emb.mean(0)
+            paras.append({"article_id": aid, "paragraph_index": pi, "source_file": f"{aid}.txt", "text": " ".join(lines),
+                          "topics": [], "topic_scores": "{}", "embedding": pe / np.linalg.norm(pe)})
+            start = 0
+            for si, (line, e) in enumerate(zip(lines, emb)):
+                sents.append({"article_id": aid, "paragraph_index": pi, "sentence_index": si, "start": start,
+                              "end": start + len(line), "text": line, "embedding": e})
+                start += len(line) + 1
+    quotes = pd.DataFrame([{"article_id": "a1", "paragraph_index": 1, "sentence_index": 1, "speaker": "Jo Park",
+                            "quote": "Astronauts will walk on Mars", "topics": []}])
+    return {"paragraphs": pd.DataFrame(paras), "sentences": pd.DataFrame(sents), "quotes": quotes}
+
+
+def test_topics_file_parse_and_errors(tmp_path):
+    f = tmp_path / "t.yaml"
+    f.write_text("- name: Rent control\n  description: Capping rents.\n  keywords: rent cap, rent freeze\n")
+    assert load_topics(f) == [Topic("Rent control", "Capping rents.", ("rent cap", "rent freeze"))]
+    assert load_topics(tmp_path / "missing.yaml") == []
+    with pytest.raises(TopicsFileError, match="topic 1 has no name"):
+        parse_topics([{"description": "x"}])
+    with pytest.raises(TopicsFileError, match="appears twice"):
+        parse_topics([{"name": "A"}, {"name": "A"}])
+    with pytest.raises(TopicsFileError, match="expected a list"):
+        parse_topics({"name": "A"})
+
+
+def test_topics_default_file_has_the_seed_domain():
+    from dashboard.pipeline import DEFAULT_TOPICS
+
+    topics = load_topics(DEFAULT_TOPICS)
+    assert len(topics) == 7 and all(t.description.endswith(".") for t in topics)
+    names = " ".join(t.name for t in topics).lower()
+    for word in ("ceasefire", "security guarantees", "nato", "minerals", "military aid", "european defence",
+                 "sanctions"):
+        assert word in names
+
+
+def test_topics_assign_unseen_topic_list(encoder):
+    tables = make_tables(encoder, {
+        "a1": ["The council will pay for free lunches for every pupil from September.\n"
+               "Head teachers said hungry children cannot learn.",
+               "The agency launched a probe towards Mars on Tuesday.\nAstronauts will walk on Mars",
+               "Fishing boats may catch a third less cod next year under the new quota.\n"
+               "The schools minister also promised free breakfasts for pupils."],
+    })
+    assign_topics(tables, TopicModel(encoder, TOPICS))
+    p = tables["paragraphs"]
+    assert list(p["topics"]) == [["School meals"], ["Space exploration"], ["School meals", "Fishing quotas"]]
+    scores = json.loads(p["topic_scores"][1])
+    assert set(scores) == {t.name for t in TOPICS}
+    assert max(scores, key=scores.get) == "Space exploration"
+    assert list(tables["quotes"]["topics"]) == [["Space exploration"]]
+
+
+def test_topics_empty_list_assigns_nothing(encoder):
+    tables = make_tables(encoder, {"a1": ["Nothing to see.", "Still nothing.\nReally"]})
+    assign_topics(tables, TopicModel(encoder, []))
+    assert list(tables["paragraphs"]["topics"]) == [[], []]
+    assert list(tables["paragraphs"]["topic_scores"]) == ["{}", "{}"]
