@@ -270,7 +270,6 @@ _HTML_DROP = ["script", "style", "noscript", "template", "iframe", "frame", "fra
               "applet", "canvas", "svg", "math", "nav", "header", "footer", "aside", "form", "button",
               "select", "textarea", "input", "head"]
 _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "dd", "dt", "figcaption"]
-_trafilatura = None  # the module, False when it cannot be imported
 
 
 def decode_html(data: bytes) -> str:
@@ -296,18 +295,6 @@ def decode_html(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _get_trafilatura():
-    global _trafilatura
-    if _trafilatura is None:
-        try:
-            import trafilatura
-
-            _trafilatura = trafilatura
-        except Exception:  # not installed, or its lxml extra is missing: the parser below is used
-            _trafilatura = False
-    return _trafilatura or None
-
-
 def html_to_text(data: bytes) -> tuple[str, str | None, str | None]:
     """Main text of an HTML page (boilerplate, scripts, styles and event handlers dropped), its
     title and date. Only text nodes are kept: no markup or attribute reaches the article."""
@@ -315,35 +302,31 @@ def html_to_text(data: bytes) -> tuple[str, str | None, str | None]:
     if len(raw) > MAX_HTML_CHARS:
         raise IngestError(f"the HTML page is {len(raw) / 1e6:.0f} million characters of markup; the limit is "
                           f"{MAX_HTML_CHARS / 1e6:.0f} million: save the article text alone")
-    title = date = None
-    text = ""
-    trafilatura = _get_trafilatura()
-    if trafilatura is not None:
-        try:
-            doc = trafilatura.bare_extraction(raw, include_comments=False, include_tables=False,
-                                              with_metadata=True, favor_recall=True)
-            if doc is not None:
-                text = (doc.text or "").strip()
-                title, date = doc.title, doc.date
-        except Exception:  # trafilatura fails on some malformed pages: fall back to the parser
-            text = ""
-    if not text:
-        try:
-            text, title = _html_blocks(raw, title)
-        except IngestError:
-            raise
-        except RecursionError:
-            raise IngestError("the HTML page is nested too deeply to read") from None
-        except Exception as exc:  # the parser's own failures on malformed markup
-            raise IngestError(f"the HTML page could not be parsed ({type(exc).__name__})") from None
-    else:
-        text = PARAGRAPH_BREAK.sub("\n\n", text.replace("\n", "\n\n"))
+    try:
+        text, title = _html_blocks(raw, None)
+    except IngestError:
+        raise
+    except RecursionError:
+        raise IngestError("the HTML page is nested too deeply to read") from None
+    except Exception as exc:  # the parser's own failures on malformed markup
+        raise IngestError(f"the HTML page could not be parsed ({type(exc).__name__})") from None
+    date = _html_date(raw)
     if date and not re.match(r"^\d{4}-\d{2}-\d{2}$", str(date)):
         date = None
     return text, title, date
 
 
 _HTML_BREAKS = ("br", "div", "td", "th", "tr", "section", "article")  # boundaries inside a block
+
+
+_HTML_DATE = re.compile(r"""<meta[^>]{0,200}?(?:article:published_time|datePublished|pubdate|date)["'][^>]{0,200}?"""
+                        r"""content\s*=\s*["'](\d{4}-\d{2}-\d{2})""", re.IGNORECASE)
+
+
+def _html_date(raw: str) -> str | None:
+    """The publication date from the page's meta tags, when it gives one."""
+    m = _HTML_DATE.search(raw[:200_000])
+    return m.group(1) if m else None
 
 
 def _html_blocks(raw: str, title: str | None) -> tuple[str, str | None]:
