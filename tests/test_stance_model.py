@@ -65,7 +65,7 @@ def test_stance_weights_reproduce_model_card_heldout(engine):
 
 # The model card's held-out stance accuracy is below target; these two seed pairs are its
 # known misses (see models/MODEL_CARD.md, "## Stance", Seed done-when): kept visible as xfail.
-_MISS = pytest.mark.xfail(reason="known miss of the committed stance model (MODEL_CARD.md ## Stance)", strict=False)
+_MISS = pytest.mark.xfail(reason="known miss of the committed stance model (MODEL_CARD.md ## Stance)", strict=True)
 SEED_DONE_WHEN = [  # (actor contains, topic, stance)
     ("Trump", "US security guarantees", "against"),
     ("Trump", "Ukraine NATO membership", "against"),
