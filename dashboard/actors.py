@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .schema import ACTOR_TYPES, Article, Mention, Sentence
@@ -393,6 +394,22 @@ APOSTROPHES = {"’", "'"}
 POSSESSIVES = {"’s", "'s", "’", "'"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 PRONOUN_PERSON = {"he", "she", "him", "her"}
+
+
+def doc_text(doc) -> str:
+    """A parsed paragraph's text. spaCy rebuilds `Doc.text` from its tokens on every access,
+    which the rules below read hundreds of times per article; it is kept in `user_data`."""
+    text = doc.user_data.get("stancewatch_text")
+    if text is None:
+        text = doc.user_data["stancewatch_text"] = doc.text
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _place_pattern(name: str):
+    return re.compile(r"\b(?:" + "|".join(PLACE_NOUNS) + r"|mayor) of (?:the )?" + re.escape(name) + r"\b"
+                      r"|\b" + re.escape(name) + r",? (?:a|the|an)(?: \w+)? (?:" + "|".join(PLACE_NOUNS) + r")\b",
+                      re.IGNORECASE)
 
 
 def _table(text: str, n: int) -> list[list[list[str]]]:
@@ -865,7 +882,7 @@ class ActorExtractor:
         names = [n for n, c in art.orgs.items() if n == c and len(n.split()) >= 2]
         countries = set(art.countries.values())
         for k, doc in enumerate(docs):
-            text = doc.text
+            text = doc_text(doc)
             for name in names:
                 for m in re.finditer(re.escape(name) + r"\s*\(([A-Z][A-Za-z.&]{1,9})\)", text):
                     art.orgs.setdefault(m.group(1), name)
@@ -894,10 +911,10 @@ class ActorExtractor:
     @staticmethod
     def _described_as_org(doc, p: Piece) -> bool:
         """'the start-up Lumora', 'Watchlight, a monitoring group,': a new name described as a body."""
-        before = doc.text[max(0, p.start - 30):p.start].lower()
+        before = doc_text(doc)[max(0, p.start - 30):p.start].lower()
         if re.search(r"\b(?:" + "|".join(re.escape(w) for w in ORG_DESCRIPTORS) + r")\s+$", before):
             return True
-        after = doc.text[p.end:p.end + 60].lower()
+        after = doc_text(doc)[p.end:p.end + 60].lower()
         m = re.match(r"(?:’s|'s)?,\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,3}?[\w-]+)[,.]", after)
         return bool(m and m.group(1).split()[-1] in ORG_DESCRIPTORS)
 
@@ -951,10 +968,8 @@ class ActorExtractor:
 
     @staticmethod
     def _place_evidence(docs, pieces, name) -> bool:
-        pat = re.compile(r"\b(?:" + "|".join(PLACE_NOUNS) + r"|mayor) of (?:the )?" + re.escape(name) + r"\b"
-                         r"|\b" + re.escape(name) + r",? (?:a|the|an)(?: \w+)? (?:" + "|".join(PLACE_NOUNS) + r")\b",
-                         re.IGNORECASE)
-        return any(pat.search(doc.text) for doc in docs)
+        pat = _place_pattern(name)
+        return any(pat.search(doc_text(doc)) for doc in docs)
 
     def _resolve(self, p: Piece, art: _Article) -> bool:
         t = p.text
@@ -1034,7 +1049,7 @@ class ActorExtractor:
     def _capital_pattern(self, docs, name, art) -> str | None:
         pat = re.compile(re.escape(name) + r",? the (\w+)(?:’s|'s)? capital|(\w+)(?:’s|'s)? capital,? " + re.escape(name))
         for doc in docs:
-            m = pat.search(doc.text)
+            m = pat.search(doc_text(doc))
             if m:
                 w = m.group(1) or m.group(2)
                 return art.countries.get(w) or self.gaz.country.get(w) or self.gaz.demonym.get(w)
@@ -1086,7 +1101,7 @@ class ActorExtractor:
                 covered.setdefault(r.para, []).append((r.start, r.end))
         for k, (doc, para) in enumerate(zip(docs, article.paragraphs)):
             spans = covered.get(k, [])
-            for m in pat.finditer(doc.text):
+            for m in pat.finditer(doc_text(doc)):
                 s, e = m.span()
                 if any(a < e and s < b for a, b in spans):
                     continue

@@ -102,7 +102,7 @@ def stance_accuracy(stance_model, devs, topics) -> dict:
 
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
-             with_stance: bool = True) -> dict:
+             with_stance: bool = True, int8: bool = False) -> dict:
     from .pipeline import Engine
     from .store import Store
 
@@ -110,7 +110,7 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
     if engine is None:
         import tempfile
 
-        engine = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-eval-")))
+        engine = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-eval-")), quantize=int8)
     topics = topics_mod.load_topics(DEV_TOPICS)
     model = topics_mod.TopicModel(engine.encoder, topics)
     devs = load_dev(None if split == "all" else split)
@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--calibrate", action="store_true", help="grid-search the topic rule on the train split")
     ap.add_argument("--topics-only", action="store_true", help="skip the stance model")
+    ap.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (encoder and stance head)")
+    ap.add_argument("--errors", action="store_true", help="list the missed stance items (never for tuning on held-out)")
     args = ap.parse_args(argv)
-    res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only)
+    res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stance accuracy {s['accuracy']:.3f} on {s['items']} gold items")
         print("  by form:  " + ", ".join(f"{k} {v:.2f}" for k, v in s["by_form"].items()))
         print("  by label: " + ", ".join(f"{k} {v:.2f}" for k, v in s["by_label"].items()))
-        for m in s["misses"]:
+        for m in s["misses"] if args.errors else []:
             print(f"  miss [{m['form']}] {m['actor']} / {m['topic']}: gold {m['gold']}, got {m['pred']}: "
                   f"{m['evidence'][:90]}")
     if "calibration_on_train" in res:

@@ -28,7 +28,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_CODE_VERSION = "2"  # bump when a stage's code changes what it stores
+PIPELINE_CODE_VERSION = "3"  # bump when a stage's code changes what it stores
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_TOPICS = SEEDS_DIR / "topics.yaml"
 DEFAULT_ACTORS = SEEDS_DIR / "actors.yaml"
@@ -252,7 +252,7 @@ def score_articles(articles: list[Article], engine: Engine, report: RunReport | 
             })
 
     progress("Finding actors and quotes", 0.7)
-    mentions, quotes = extract_actors_and_quotes(articles, sentences, engine)
+    mentions, quotes, docs = extract_actors_and_quotes(articles, sentences, engine)
     progress("Assigning topics and stance", 0.85)
     from .stance import stance_table
     from .topics import assign_topics
@@ -265,7 +265,7 @@ def score_articles(articles: list[Article], engine: Engine, report: RunReport | 
     }
     fill_actor_lists(tables)
     assign_topics(tables, engine.topics)
-    tables["stances"] = stance_table(articles, tables, engine)
+    tables["stances"] = stance_table(articles, tables, engine, docs)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     tables["articles"] = pd.DataFrame([
         {"article_id": a.article_id, "source_file": a.source_file, "title": a.title, "date": a.date,
@@ -274,20 +274,29 @@ def score_articles(articles: list[Article], engine: Engine, report: RunReport | 
     return tables
 
 
-def extract_actors_and_quotes(articles: list[Article], sentences: dict, engine: Engine):
-    """spaCy once per paragraph, then actors (mentions) and quotes per article."""
+def parse_paragraphs(nlp, articles: list[Article]) -> list:
+    """spaCy once per paragraph, all the batch's paragraphs in one stream, in order."""
+    return list(nlp.pipe([p.text for a in articles for p in a.paragraphs], batch_size=256))
+
+
+def extract_actors_and_quotes(articles: list[Article], sentences: dict, engine: Engine, parsed: list | None = None):
+    """Actors (mentions) and quotes per article from the paragraphs' parses (`parsed`, in
+    article and paragraph order; parsed here when not given). Returns the parses too, by
+    (article id, paragraph index), for the stance stage."""
     from .quotes import extract_quotes
 
     mentions: list[schema.Mention] = []
     quotes: list[schema.Quote] = []
-    nlp = engine.nlp
+    parsed = iter(parse_paragraphs(engine.nlp, articles) if parsed is None else parsed)
+    docs_by_key: dict[tuple[str, int], object] = {}
     for a in articles:
-        docs = list(nlp.pipe([p.text for p in a.paragraphs], batch_size=64))
+        docs = [next(parsed) for _ in a.paragraphs]
+        docs_by_key.update({(a.article_id, p.index): d for p, d in zip(a.paragraphs, docs)})
         sents = [sentences[(a.article_id, p.index)] for p in a.paragraphs]
         art_mentions = engine.actors.extract(a, docs, sents)
         mentions.extend(art_mentions)
         quotes.extend(extract_quotes(a, docs, sents, art_mentions, engine.actors))
-    return mentions, quotes
+    return mentions, quotes, docs_by_key
 
 
 def fill_actor_lists(tables: dict[str, pd.DataFrame]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from .actors import doc_text
 from .schema import Article, Mention, Quote, Sentence
 
 # ---- word lists (constants, not inline) -------------------------------------------------------
@@ -341,7 +342,7 @@ def _scare(text: str, start: int) -> bool:
 
 def _colon_speaker(doc, spans, q, frame, ctx, k) -> str:
     """'Rhos was blunt: “…”': the subject of the clause the colon ends."""
-    before = doc.text[frame[0]:q[0]].rstrip(" “\"")
+    before = doc_text(doc)[frame[0]:q[0]].rstrip(" “\"")
     if not before.endswith(":"):
         return ""
     colon = next((t for t in doc if t.idx == frame[0] + len(before) - 1), None)

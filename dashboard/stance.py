@@ -85,8 +85,8 @@ class StanceModel:
                              "for a zero-shot model use the nli role")
         from models.heads import TopLayersClassifier
 
-        head = TopLayersClassifier.load(spec.resolved_path(), encoder.model)
-        return cls(encoder, head=head, spec=spec)
+        head = TopLayersClassifier.load(spec.resolved_path(), encoder.float_model)
+        return cls(encoder, head=encoder.prepare_head(head), spec=spec)
 
     def predict(self, items: list[tuple[str, str, str, str]], batch_size: int = 32) -> np.ndarray:
         """items: (actor, topic name, topic description, evidence) -> probabilities (n, 3) in
@@ -170,10 +170,11 @@ def _stance_head(head) -> bool:
             or (lemma == "be" and any(c.lemma_.lower() in STANCE_ADJECTIVES for c in head.children)))
 
 
-def _subject_spans(doc) -> list[tuple[int, int, str]]:
+def _subject_spans(doc, offset: int = 0) -> list[tuple[int, int, str]]:
     """(start, end, lemma of the verb) of every subject of a stance or reporting verb: the
     subject token with its compound / appositive / flat tokens (names like "Foreign Minister
-    Ilse Varnholt" or "the negotiator, Dorian Kask")."""
+    Ilse Varnholt" or "the negotiator, Dorian Kask"). `doc` is a Doc or a Span; offsets are
+    character offsets minus `offset` (a sentence's start when it is a span of its paragraph)."""
     out = []
     for tok in doc:
         if tok.dep_ not in SUBJECT_DEPS:
@@ -190,13 +191,15 @@ def _subject_spans(doc) -> list[tuple[int, int, str]]:
                     toks.append(c)
                     stack.append(c)
         for t in toks:
-            out.append((t.idx, t.idx + len(t.text), lemma))
+            out.append((t.idx - offset, t.idx - offset + len(t.text), lemma))
     return out
 
 
-def find_candidates(tables: dict, topic_model, nlp=None) -> list[Candidate]:
+def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = None) -> list[Candidate]:
     """Quotes by an actor, and sentences whose subject (of a stance or reporting verb) is an
-    actor, in paragraphs that have topics."""
+    actor, in paragraphs that have topics. `docs`: the paragraphs' spaCy parses by (article id,
+    paragraph index), when the caller has them (scoring does: the actors stage parsed them);
+    otherwise each candidate sentence is parsed here with `nlp`."""
     from .topics import _sentence_groups, sentence_topics
 
     paras, sents = tables["paragraphs"], tables.get("sentences")
@@ -238,12 +241,23 @@ def find_candidates(tables: dict, topic_model, nlp=None) -> list[Candidate]:
         by_sentence.setdefault((m.article_id, m.paragraph_index, m.sentence_index), []).append(m)
     keys = sorted(set(by_sentence) | {k for k in text_of if (k[0], k[1]) in ptopics
                                       and PRONOUNS & {w.lower() for w in _WORD.findall(text_of[k])}})
-    docs = _parse(nlp, [text_of[k] for k in keys])
+    if docs is not None:  # each sentence as a span of its paragraph's parse
+        views = []
+        for k in keys:
+            doc = docs.get((k[0], k[1]))
+            span = None if doc is None else doc.char_span(start_of[k], start_of[k] + len(text_of[k]),
+                                                           alignment_mode="expand")
+            views.append((span, start_of[k]) if span is not None else (None, 0))
+        missing = [i for i, (v, _) in enumerate(views) if v is None]
+        for i, d in zip(missing, _parse(nlp, [text_of[keys[i]] for i in missing])):
+            views[i] = (d, 0)
+    else:
+        views = [(d, 0) for d in _parse(nlp, [text_of[k] for k in keys])]
     seen = set()
-    for key, doc in zip(keys, docs):
+    for key, (doc, off) in zip(keys, views):
         aid, pi, si = key
         text, s0 = text_of[key], start_of[key]
-        subjects = _subject_spans(doc) if doc is not None else None
+        subjects = _subject_spans(doc, off) if doc is not None else None
         actors = []
         for m in by_sentence.get(key, []):
             ms, me = m.start - s0, m.end - s0
@@ -260,7 +274,7 @@ def find_candidates(tables: dict, topic_model, nlp=None) -> list[Candidate]:
                 if tok.lower_ in PRONOUNS and tok.dep_ in SUBJECT_DEPS and _stance_head(tok.head):
                     prev = persons[(persons["article_id"] == aid) & (
                         (persons["paragraph_index"] < pi) | ((persons["paragraph_index"] == pi)
-                                                             & (persons["start"] < s0 + tok.idx)))]
+                                                             & (persons["start"] < s0 + tok.idx - off)))]
                     if len(prev):
                         actors.append(prev.iloc[-1]["actor"])
         for actor in dict.fromkeys(actors):
@@ -285,11 +299,23 @@ def _unique(cands: list[Candidate]) -> list[Candidate]:
 
 # ---- the table ----------------------------------------------------------------------------------
 
-def score_candidates(candidates: list[Candidate], model: StanceModel, topic_model) -> pd.DataFrame:
-    """One row per (candidate, topic) with the model's probabilities."""
+def score_candidates(candidates: list[Candidate], model: StanceModel, topic_model,
+                     per_paragraph_calls: bool = False) -> pd.DataFrame:
+    """One row per (candidate, topic) with the model's probabilities. All rows go to the model
+    together (length-sorted batches); `per_paragraph_calls` makes one call per paragraph instead,
+    the benchmark's naive baseline."""
     desc = {t.name: t.description for t in topic_model.topics}
     rows = [(c, t) for c in candidates for t in c.topics]
-    probs = model.predict([(c.actor, t, desc.get(t, ""), c.evidence) for c, t in rows])
+    items = [(c.actor, t, desc.get(t, ""), c.evidence) for c, t in rows]
+    if per_paragraph_calls and rows:
+        probs = np.zeros((len(rows), len(STANCE_LABELS)), dtype=np.float32)
+        groups: dict[tuple, list[int]] = {}
+        for i, (c, _) in enumerate(rows):
+            groups.setdefault((c.article_id, c.paragraph_index), []).append(i)
+        for idx in groups.values():
+            probs[idx] = model.predict([items[i] for i in idx])
+    else:
+        probs = model.predict(items)
     return pd.DataFrame([{
         "article_id": c.article_id, "paragraph_index": c.paragraph_index, "sentence_index": c.sentence_index,
         "actor": c.actor, "topic": t, "evidence": c.evidence, "evidence_kind": c.kind,
@@ -317,11 +343,12 @@ def pick_rows(scored: pd.DataFrame, source_files: dict[str, str]) -> pd.DataFram
     return df[schema.STANCE_STORE_COLUMNS].reset_index(drop=True)
 
 
-def stances_from_tables(tables: dict, model: StanceModel, topic_model, nlp=None) -> pd.DataFrame:
-    cands = find_candidates(tables, topic_model, nlp)
+def stances_from_tables(tables: dict, model: StanceModel, topic_model, nlp=None, docs: dict | None = None,
+                        per_paragraph_calls: bool = False) -> pd.DataFrame:
+    cands = find_candidates(tables, topic_model, nlp, docs)
     paras = tables["paragraphs"]
     files = dict(zip(paras["article_id"], paras["source_file"])) if "source_file" in paras else {}
-    return pick_rows(score_candidates(cands, model, topic_model), files)
+    return pick_rows(score_candidates(cands, model, topic_model, per_paragraph_calls), files)
 
 
 def _engine_nlp(engine):
@@ -331,11 +358,13 @@ def _engine_nlp(engine):
         return None
 
 
-def stance_table(articles, tables: dict, engine) -> pd.DataFrame:
-    """The stances table of a batch (schema.STANCE_STORE_COLUMNS)."""
+def stance_table(articles, tables: dict, engine, docs: dict | None = None) -> pd.DataFrame:
+    """The stances table of a batch (schema.STANCE_STORE_COLUMNS). `docs`: the paragraphs'
+    parses, by (article id, paragraph index), to reuse instead of parsing sentences again."""
     if not engine.topics.topics or tables["paragraphs"].empty:
         return pd.DataFrame(columns=schema.STANCE_STORE_COLUMNS)
-    return stances_from_tables(tables, engine.stance, engine.topics, _engine_nlp(engine))
+    return stances_from_tables(tables, engine.stance, engine.topics, _engine_nlp(engine), docs,
+                               per_paragraph_calls=getattr(engine, "per_paragraph_calls", False))
 
 
 # ---- re-assigning topics without re-encoding ---------------------------------------------------

@@ -28,14 +28,14 @@ def tweet_slice(test, n: int = TEST_SLICE):
     return test.iloc[np.linspace(0, len(test) - 1, n).astype(int)]
 
 
-def load_model(weights: str | None = None, encoder=None):
+def load_model(weights: str | None = None, encoder=None, int8: bool = False):
     from .encoder import Encoder
     from .registry import get_registry
     from .sentiment import SentimentModel
 
     reg = get_registry()
     spec = reg["sentiment"] if not weights else replace(reg["sentiment"], name_or_path=str(weights))
-    encoder = encoder or Encoder(reg["encoder"])
+    encoder = encoder or Encoder(reg["encoder"], quantize=int8)
     return encoder, SentimentModel.load(encoder, spec)
 
 
@@ -70,13 +70,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--weights", default=None, help="sentiment head (default: the registry's)")
     ap.add_argument("--tweet-limit", type=int, default=None, help="only N tweets evenly spaced through the test split")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (encoder and head)")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("STANCEWATCH_THREADS", str(args.threads))
     import torch
 
     torch.set_num_threads(args.threads)
-    encoder, model = load_model(args.weights)
-    result = {"weights": model.spec.version}
+    encoder, model = load_model(args.weights, int8=args.int8)
+    result = {"weights": model.spec.version, "int8": args.int8}
     result.update(evaluate(encoder, model, tweet_limit=args.tweet_limit))
     print(json.dumps(result, indent=2))
     return result

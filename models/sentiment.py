@@ -86,16 +86,10 @@ class SentimentModel:
         if spec.kind == "head":
             from .heads import TopLayersClassifier
 
-            base = encoder.model
-            if getattr(encoder, "quantized", False):
-                # the head's layers are fp32 copies: give it the structure of an unquantised base
-                from transformers import AutoModel
-
-                base = AutoModel.from_pretrained(encoder.spec.resolved_path())
-            head = TopLayersClassifier.load(spec.resolved_path(), base)
+            head = TopLayersClassifier.load(spec.resolved_path(), encoder.float_model)
             if tuple(head.labels) != tuple(LABELS):
                 raise ValueError(f"{spec.name_or_path} predicts {head.labels}, expected {LABELS}")
-            return cls(spec, head=head)
+            return cls(spec, head=encoder.prepare_head(head))
         if spec.kind == "hf-classifier":
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 

@@ -69,6 +69,42 @@ def test_stance_candidates_subjects_quotes_and_nothing(nlp):
     ]  # "arrived in the capital" is no stance: sentence 1 yields nothing
 
 
+def test_stance_candidates_from_paragraph_parses_match_sentence_parses(nlp):
+    """Scoring hands over the actors stage's paragraph parses (no second spaCy pass); the
+    candidates must be the ones a separate parse of each sentence gives."""
+    sentences = ["Trade Minister Lena Ost ruled out new tariffs on steel.",
+                 "Karl Brenn arrived in the capital on Monday.",
+                 "He said he would never accept the duties.",
+                 "“We will fight these tariffs in every court,” Brenn said."]
+    tables = _tables(sentences, [("Lena Ost", "person", "Lena Ost", 0), ("Karl Brenn", "person", "Karl Brenn", 1),
+                                 ("Karl Brenn", "person", "Brenn", 3)],
+                     quotes=[("Karl Brenn", "We will fight these tariffs in every court", 3)])
+    docs = {("a", 0): nlp(" ".join(sentences))}
+    topics = _FlatTopics(["Tariffs"])
+    from_paragraph = find_candidates(tables, topics, None, docs)  # no nlp: only the given parses
+    assert from_paragraph == find_candidates(tables, topics, nlp)
+    assert {c.sentence_index for c in from_paragraph if c.kind == "sentence"} == {0, 2, 3}
+
+
+def test_stance_per_paragraph_calls_give_the_batched_probabilities(seed_store, engine_factory, tmp_path):
+    """The benchmark's naive baseline (one stance-model call per paragraph) computes the same
+    thing as the batched path, only slower."""
+    from dashboard.stance import score_candidates
+
+    from dashboard.store import TABLE_COLUMNS, Store
+
+    engine = engine_factory(tmp_path / "s")
+    store = Store(seed_store)
+    tables = {name: store.read_table(name, TABLE_COLUMNS[name]) for name in schema.TABLES}
+    cands = find_candidates(tables, engine.topics, engine.nlp)
+    assert len({(c.article_id, c.paragraph_index) for c in cands}) >= 3
+    batched = score_candidates(cands, engine.stance, engine.topics)
+    naive = score_candidates(cands, engine.stance, engine.topics, per_paragraph_calls=True)
+    cols = ["p_against", "p_neutral", "p_favor"]
+    np.testing.assert_allclose(naive[cols].to_numpy(), batched[cols].to_numpy(), atol=2e-3)
+    assert (naive.drop(columns=cols) == batched.drop(columns=cols)).all().all()
+
+
 def test_stance_candidates_need_a_topic(nlp):
     tables = _tables(["Lena Ost rejected the plan."], [("Lena Ost", "person", "Lena Ost", 0)], topics=())
     assert find_candidates(tables, _FlatTopics(["Tariffs"]), nlp) == []
