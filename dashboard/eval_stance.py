@@ -6,7 +6,7 @@
   embeddings of the shared pass exactly as the pipeline does (dashboard.topics);
 - stance accuracy: the stance model on the gold (actor, topic, evidence) items, with accuracy
   per form (direct, reported, verb, negation, hedge, endorse) and per gold label;
-- --calibrate: grid search of the generic topic rule (THRESHOLD, MARGIN, SECONDARY, ARTICLE_WEIGHT) on
+- --calibrate: grid search of the generic topic rule (THRESHOLD, MARGIN, SECONDARY, ARTICLE_WEIGHT, LEXICAL) on
   the train split, printed (copy the values into dashboard/topics.py).
 """
 from __future__ import annotations
@@ -50,13 +50,13 @@ def topic_f1(model, devs, encoded, **rule) -> dict:
     old = topics_mod.ARTICLE_WEIGHT
     if rule.get("article_weight") is not None:
         topics_mod.ARTICLE_WEIGHT = rule["article_weight"]
-    sel = {k: rule[k] for k in ("threshold", "margin", "secondary") if rule.get(k) is not None}
+    sel = {k: rule[k] for k in ("threshold", "margin", "secondary", "lexical_min") if rule.get(k) is not None}
     try:
         tp = fp = fn = 0
         for d, paras in zip(devs, encoded):
             scores, local = model.article_scores([pe for pe, _ in paras], [se for _, se in paras])
-            for gold, s, loc in zip(d.gold["paragraphs"], scores, local):
-                pred = set(model.select(s, loc, **sel))
+            for gold, s, loc, para in zip(d.gold["paragraphs"], scores, local, d.article.paragraphs):
+                pred = set(model.select(s, loc, lexical=model.lexical(para.text), **sel))
                 g = set(gold.get("topics", []))
                 tp += len(pred & g)
                 fp += len(pred - g)
@@ -72,14 +72,31 @@ def topic_f1(model, devs, encoded, **rule) -> dict:
 def calibrate(model, devs, encoded) -> dict:
     """Grid search of the generic rule for micro-F1 (ties: the first, i.e. the smaller values)."""
     best = None
-    for w in (0.0, 0.2, 0.35, 0.5, 0.65):
-        for t in (0.1, 0.15, 0.2, 0.25):
-            for m in (0.0, 0.02, 0.04, 0.08):
-                for sec in (0.35, 0.4, 0.45, 0.5, 0.55, 9.0):
-                    f = topic_f1(model, devs, encoded, threshold=t, margin=m, secondary=sec, article_weight=w)["f1"]
-                    if best is None or f > best[0]:
-                        best = (f, t, m, sec, w)
-    return dict(zip(("f1", "threshold", "margin", "secondary", "article_weight"), best))
+    lexical = [[model.lexical(p.text) for p in d.article.paragraphs] for d in devs]
+    gold = [set(g.get("topics", [])) for d in devs for g in d.gold["paragraphs"]]
+    old = topics_mod.ARTICLE_WEIGHT
+    try:
+        for w in (0.0, 0.2, 0.35, 0.5, 0.65):
+            topics_mod.ARTICLE_WEIGHT = w
+            rows = []  # (scores, local, lexical) per paragraph, computed once per article weight
+            for paras, lex in zip(encoded, lexical):
+                scores, local = model.article_scores([pe for pe, _ in paras], [se for _, se in paras])
+                rows.extend(zip(scores, local, lex))
+            for t in (0.1, 0.15, 0.2, 0.25):
+                for m in (0.0, 0.02, 0.04, 0.08):
+                    for sec in (0.35, 0.4, 0.45, 0.5, 0.55, 9.0):
+                        for lx in (0.2, 0.25, 0.3, 0.35, 0.4, 9.0):
+                            tp = fp = fn = 0
+                            for (sc, loc, lex), g in zip(rows, gold):
+                                pred = set(model.select(sc, loc, threshold=t, margin=m, secondary=sec, lexical=lex,
+                                                        lexical_min=lx))
+                                tp, fp, fn = tp + len(pred & g), fp + len(pred - g), fn + len(g - pred)
+                            f = round(2 * tp / max(2 * tp + fp + fn, 1), 4)
+                            if best is None or f > best[0]:
+                                best = (f, t, m, sec, w, lx)
+    finally:
+        topics_mod.ARTICLE_WEIGHT = old
+    return dict(zip(("f1", "threshold", "margin", "secondary", "article_weight", "lexical"), best))
 
 
 def stance_accuracy(stance_model, devs, topics) -> dict:

@@ -23,6 +23,7 @@ Changing the topic list only needs the stored embeddings (see `dashboard.stance.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import pandas as pd
 THRESHOLD = 0.10  # below this nothing is assigned (a paragraph may have no topic)
 MARGIN = 0.0  # topics this close to the best are assigned too
 SECONDARY = 0.55  # a further topic that a sentence is mainly about, with this similarity, is assigned too
+LEXICAL = 0.25  # a topic whose name (or keywords) the paragraph spells out needs only this score (9: off)
 SENTENCE_MARGIN = 0.05  # a candidate sentence keeps its paragraph's topics this close to its best
 ARTICLE_WEIGHT = 0.5  # weight of the article embedding against the paragraph's own sentences
 
@@ -53,6 +55,35 @@ class Topic:
         if self.keywords:
             out.append(f"{self.name}: {', '.join(self.keywords)}")
         return out
+
+
+_STOP = frozenset("a an and the of for in on to with by from or at as its their new".split())
+_WORD_RE = re.compile(r"[a-z][a-z'-]*")
+
+
+def _stem(word: str) -> str:
+    """A crude prefix stem: 'sanctions' -> 'sanctio', 'tariffs' -> 'tarif', 'talks' -> 'talk'."""
+    return word[:max(4, len(word) - 2)] if len(word) > 4 else word
+
+
+def name_terms(topic: "Topic") -> list[tuple[str, ...]]:
+    """The term groups a paragraph can spell a topic out with: the content words of its name
+    (all of them for a name of up to two words, else at least half), and each keyword."""
+    words = [w for w in _WORD_RE.findall(topic.name.lower()) if w not in _STOP and len(w) >= 2]
+    groups = []
+    if words:
+        groups.append(tuple(_stem(w) for w in words))
+    for kw in topic.keywords:
+        kws = [w for w in _WORD_RE.findall(kw.lower()) if w not in _STOP]
+        if kws:
+            groups.append(tuple(_stem(w) for w in kws))
+    return groups
+
+
+def spells_out(text_words: list[str], group: tuple[str, ...], first: bool) -> bool:
+    need = len(group) if (not first or len(group) <= 2) else (len(group) + 1) // 2
+    hits = sum(any(w.startswith(stem) for w in text_words) for stem in group)
+    return hits >= need
 
 
 class TopicsFileError(ValueError):
@@ -101,6 +132,7 @@ class TopicModel:
         self.threshold = threshold
         self.margin = margin
         self._emb: list[np.ndarray] | None = None
+        self._terms: list | None = None
 
     @property
     def embeddings(self) -> list[np.ndarray]:
@@ -155,18 +187,30 @@ class TopicModel:
         votes = np.stack([self.sentence_votes(s, p) for s, p in zip(sent_embs, para_embs)])
         return ARTICLE_WEIGHT * a[None, :] + (1 - ARTICLE_WEIGHT) * local, votes
 
+    def lexical(self, text: str) -> np.ndarray:
+        """(topics,) bool: does the text spell the topic out (its name's words, or a keyword)?"""
+        if self._terms is None:
+            self._terms = [name_terms(t) for t in self.topics]
+        words = _WORD_RE.findall(str(text).lower())
+        return np.array([any(spells_out(words, g, k == 0) for k, g in enumerate(groups)) for groups in self._terms],
+                        dtype=bool)
+
     def select(self, scores: np.ndarray, local: np.ndarray | None = None, *, threshold: float | None = None,
-               margin: float | None = None, secondary: float | None = None) -> list[str]:
+               margin: float | None = None, secondary: float | None = None, lexical: np.ndarray | None = None,
+               lexical_min: float | None = None) -> list[str]:
         threshold = self.threshold if threshold is None else threshold
         margin = self.margin if margin is None else margin
         secondary = SECONDARY if secondary is None else secondary
+        lexical_min = LEXICAL if lexical_min is None else lexical_min
         if len(scores) == 0:
             return []
         local = scores if local is None else local
+        lex = np.zeros(len(scores), dtype=bool) if lexical is None else lexical
         best = float(np.max(scores))
         order = np.argsort(-scores, kind="stable")
         return [self.names[i] for i in order
-                if scores[i] >= threshold and (scores[i] >= best - margin or local[i] >= secondary)]
+                if scores[i] >= threshold and (scores[i] >= best - margin or local[i] >= secondary
+                                               or (lex[i] and scores[i] >= lexical_min))]
 
 
 def _sentence_groups(sentences: pd.DataFrame) -> dict[tuple, tuple[list[int], np.ndarray]]:
@@ -206,7 +250,8 @@ def assign_topics(tables: dict, model: TopicModel) -> None:
     if paras.empty:
         return
     scores, local = paragraph_topic_scores(tables, model)
-    topics = [model.select(s, loc) for s, loc in zip(scores, local)]
+    topics = [model.select(s, loc, lexical=model.lexical(text))
+              for s, loc, text in zip(scores, local, paras["text"])]
     paras["topics"] = topics
     paras["topic_scores"] = [json.dumps({n: round(float(v), 4) for n, v in zip(model.names, s)}) for s in scores]
     quotes = tables.get("quotes")

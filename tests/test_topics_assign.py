@@ -89,3 +89,22 @@ def test_topics_empty_list_assigns_nothing(encoder):
     assign_topics(tables, TopicModel(encoder, []))
     assert list(tables["paragraphs"]["topics"]) == [[], []]
     assert list(tables["paragraphs"]["topic_scores"]) == ["{}", "{}"]
+
+
+def test_topics_lexical_cue_spells_out_the_name_or_a_keyword():
+    """A paragraph that names a topic ("fishing quotas", "quota for cod") needs a lower score;
+    one generic word of a long name is not enough, and nothing lexical is assigned below it."""
+    model = TopicModel(encoder=None, topics=TOPICS + [Topic("Public healthcare funding", "More money for hospitals.",
+                                                            ("nurses",))])
+    lex = model.lexical("Ministers agreed new fishing quotas for the North Sea; the quota for cod falls.")
+    assert lex.tolist() == [False, False, True, False]
+    # "public" and "funding" (two of three name words) spell it out; "funding" alone does not; a keyword does
+    assert model.lexical("More public funding was promised.")[3]
+    assert not model.lexical("Funding for the space agency was cut.")[3]
+    assert model.lexical("Nurses marched on the capital.")[3]
+    scores = np.array([0.2, 0.1, 0.3, 0.1], dtype=np.float32)
+    local = np.zeros(4, dtype=np.float32)
+    spelled = np.array([True, False, False, False])
+    assert model.select(scores, local, lexical=spelled, lexical_min=0.15) == ["Fishing quotas", "School meals"]
+    assert model.select(scores, local, lexical=spelled, lexical_min=0.25) == ["Fishing quotas"]
+    assert model.select(scores, local) == ["Fishing quotas"]
