@@ -5,6 +5,10 @@ are saved (safetensors), the base weights come from the encoder package.
 classifier on mean-pooled tokens, and at inference reads the hidden states of layer
 `num_layers - n_top` from the shared pass, so sentiment costs `n_top` extra layers rather than
 a second full pass.
+
+Optionally (the sentiment head) it carries a `news` layer: a linear classifier on the shared
+pass's sentence embedding (normalised mean pooling of the last layer), fitted on labelled news
+sentences; inference mixes the two: (1 - news_mix) * head + news_mix * news.
 """
 from __future__ import annotations
 
@@ -39,6 +43,23 @@ class TopLayersClassifier(nn.Module):
         self.n_outputs = len(labels)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(self.config.hidden_size, len(labels))
+        self.news: nn.Linear | None = None
+        self.news_mix = 0.0
+
+    def set_news_layer(self, weight, bias, mix: float) -> None:
+        """The linear news classifier on sentence embeddings (weight (labels, hidden), bias (labels,))."""
+        self.news = nn.Linear(self.config.hidden_size, self.n_outputs)
+        with torch.no_grad():
+            self.news.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
+            self.news.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+        self.news.requires_grad_(False)
+        self.news_mix = float(mix)
+
+    def mix_news(self, probs, embedding):
+        """probs (batch, labels) from the top layers; embedding (batch, hidden) normalised."""
+        if self.news is None or self.news_mix <= 0:
+            return probs
+        return (1 - self.news_mix) * probs + self.news_mix * torch.softmax(self.news(embedding), dim=-1)
 
     def logits_from_branch(self, hidden, mask2d):
         ext = bidirectional_mask(self.config, hidden, mask2d)
@@ -48,7 +69,11 @@ class TopLayersClassifier(nn.Module):
 
     def forward(self, hidden_states, mask2d):
         """Probabilities from the shared pass's hidden states (inference)."""
-        return torch.softmax(self.logits_from_branch(hidden_states[self.branch_layer], mask2d), dim=-1)
+        probs = torch.softmax(self.logits_from_branch(hidden_states[self.branch_layer], mask2d), dim=-1)
+        if self.news is None:
+            return probs
+        emb = nn.functional.normalize(mean_pool(hidden_states[-1], mask2d), dim=-1)
+        return self.mix_news(probs, emb)
 
     # ---- persistence: only the trained parameters ----
     def save(self, path: str | Path, meta: dict) -> None:
@@ -56,6 +81,8 @@ class TopLayersClassifier(nn.Module):
 
         state = {k: v.detach().contiguous().to(torch.float16) for k, v in self.state_dict().items()}
         meta = {"n_top": str(self.n_top), "labels": json.dumps(list(self.labels)), **{k: str(v) for k, v in meta.items()}}
+        if self.news is not None:
+            meta["news_mix"] = str(self.news_mix)
         save_file(state, str(path), metadata=meta)
 
     @classmethod
@@ -70,6 +97,8 @@ class TopLayersClassifier(nn.Module):
             meta = f.metadata() or {}
         head = cls(encoder_model, int(meta["n_top"]), tuple(json.loads(meta["labels"])))
         state = {k: v.float() for k, v in load_file(str(path)).items()}
+        if "news_mix" in meta:
+            head.set_news_layer(state["news.weight"], state["news.bias"], float(meta["news_mix"]))
         missing, unexpected = head.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise ValueError(f"{path.name} does not fit this encoder (missing {missing[:3]}, unexpected {unexpected[:3]})")

@@ -359,6 +359,9 @@ def parse_args(argv):
                     help="paragraph: loss on the aggregated paragraph probabilities; sentence: every "
                          "sentence labelled with its paragraph's label; both: the two together")
     ap.add_argument("--tweet-mix", type=int, default=4000, help="tweets mixed into stage 2")
+    ap.add_argument("--news-c", type=float, default=1.0,
+                    help="stage 3: inverse regularisation of the news layer (logistic regression on sentence embeddings)")
+    ap.add_argument("--news-mix", type=float, default=0.3, help="stage 3: weight of the news layer at inference (0: none)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--train-frac", type=float, default=1.0, help="use a fraction of the tweet train split (quick runs)")
     ap.add_argument("--cv-folds", type=int, default=0,
@@ -484,11 +487,32 @@ def main(argv=None) -> dict:
                             epochs=args.news_epochs, lr=args.news_lr, batch_sents=args.batch_sents, seed=seed,
                             log_every=100)
 
+    # ---- stage 3: the news layer, logistic regression on the news sentences' embeddings ----
+    def fit_news(news_idx):
+        from sklearn.linear_model import LogisticRegression
+
+        rows = np.array([r for i in news_idx for r in g_news.sent_index[i]])
+        ys = np.array([g_news.labels[i] for i in news_idx for _ in g_news.sent_index[i]])
+        w = cache.lengths[rows].astype(np.float64)
+        return LogisticRegression(C=args.news_c, max_iter=5000, class_weight="balanced").fit(
+            emb[rows], ys, sample_weight=w / w.mean())
+
+    def mixed(head, lr_model, groups):
+        """What inference computes: per sentence (1 - mix) * head + mix * news, then the
+        token-length-weighted mean over each group's sentences."""
+        probs = predict_groups(head, cache, groups)
+        if lr_model is None or args.news_mix <= 0:
+            return probs
+        news = np.stack([np.average(lr_model.predict_proba(emb[r]), axis=0, weights=np.maximum(cache.lengths[r], 1))
+                         for r in groups.sent_index])
+        return (1 - args.news_mix) * probs + args.news_mix * news
+
     if args.cv_folds and len(g_news):
         arts = sorted({p.article for p in news_train})
         fold_of = {a: i % args.cv_folds for i, a in enumerate(arts)}
         oof_s1 = predict_groups(head, cache, g_news)
         oof = np.zeros_like(oof_s1)
+        oof3 = np.zeros_like(oof_s1)
         for f in range(args.cv_folds):
             tr_idx = np.array([i for i, p in enumerate(news_train) if fold_of[p.article] != f])
             te_idx = np.array([i for i, p in enumerate(news_train) if fold_of[p.article] == f])
@@ -498,11 +522,13 @@ def main(argv=None) -> dict:
                 stage2(h, tr_idx, args.seed + 100 + f)
             gi = Groups([g_news.sent_index[i] for i in te_idx], g_news.labels[te_idx])
             oof[te_idx] = predict_groups(h, cache, gi)
+            oof3[te_idx] = mixed(h, fit_news(tr_idx), gi)
             if f == 0:
                 result.setdefault("news_cv_fold0_tweet_val", evaluate(h)["tweet_val"])
             print(f"  cv fold {f}: {len(te_idx)} paragraphs, fold macro-F1 "
                   f"{metrics(gi.labels, oof[te_idx])['macro_f1']}", flush=True)
-        result["news_cv"] = {"stage1_only": metrics(g_news.labels, oof_s1), "stage2_oof": metrics(g_news.labels, oof)}
+        result["news_cv"] = {"stage1_only": metrics(g_news.labels, oof_s1), "stage2_oof": metrics(g_news.labels, oof),
+                             "stage3_oof": metrics(g_news.labels, oof3)}
         print("news CV: " + json.dumps(result["news_cv"]), flush=True)
         np.save(Path(args.cache_dir) / f"oof-{_stage1_key(args)}-{args.news_mode}-r{args.news_repeat}"
                 f"-e{args.news_epochs}-lr{args.news_lr}-m{args.tweet_mix}.npy", oof)
@@ -517,6 +543,13 @@ def main(argv=None) -> dict:
         stage2(head, np.arange(len(g_news)), args.seed + 1)
     result["stage2_seconds"] = round(time.perf_counter() - t2, 1)
     result["final"] = evaluate(head)
+    news_lr = None
+    if args.news_mix > 0 and len(g_news):
+        news_lr = fit_news(np.arange(len(g_news)))
+        head.set_news_layer(news_lr.coef_, news_lr.intercept_, args.news_mix)
+        result["final_with_news_layer"] = {"tweet_val": metrics(g_val.labels, mixed(head, news_lr, g_val))["macro_f1"],
+                                           "news_train": metrics(g_news.labels, mixed(head, news_lr, g_news))["macro_f1"]}
+        print("stage 3: " + json.dumps(result["final_with_news_layer"]), flush=True)
     result["train_seconds"] = round((result["stage1_seconds"] or 0) + result["stage2_seconds"], 1)
 
     if args.baseline:
@@ -539,10 +572,10 @@ def main(argv=None) -> dict:
 
     if args.eval_test:
         g_test = make_groups([[r] for r in rows_test], splits["test"]["sentiment"].tolist())
-        result["tweet_test"] = metrics(g_test.labels, predict_groups(head, cache, g_test))
+        result["tweet_test"] = metrics(g_test.labels, mixed(head, news_lr, g_test))
         if held_rows:
             g_held = make_groups(held_rows, [p.label for p in news_held])
-            result["news_heldout"] = metrics(g_held.labels, predict_groups(head, cache, g_held))
+            result["news_heldout"] = metrics(g_held.labels, mixed(head, news_lr, g_held))
 
     if args.out:
         out_path = Path(args.out)
@@ -551,6 +584,7 @@ def main(argv=None) -> dict:
         head.save(out_path, {"task": "sentiment", "base": enc.spec.name_or_path, "max_len": args.max_len,
                              "aggregation": "token-length-weighted mean of sentence probabilities",
                              "config": json.dumps(result["config"]), "tweet_split_seed": SPLIT_SEED})
+        out_path.chmod(0o644)  # a committed file: readable by everyone
         result["weights"] = {"path": str(out_path), "mb": round(out_path.stat().st_size / 2**20, 2)}
     result["total_seconds"] = round(time.perf_counter() - t_start, 1)
     print(json.dumps(result, indent=2))

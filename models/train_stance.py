@@ -309,6 +309,8 @@ def main(argv: list[str] | None = None):
     ap = argparse.ArgumentParser(prog="python -m models.train stance", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cv", type=int, default=0, help="K-fold CV over the dev train articles first (0 = skip)")
+    ap.add_argument("--cv-only", action="store_true", help="stop after the cross-validation (choosing settings)")
+    ap.add_argument("--errors", action="store_true", help="list the held-out misses (never for tuning)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--templates", type=int, default=1200, help="how many template examples")
@@ -363,6 +365,9 @@ def main(argv: list[str] | None = None):
         metrics["cv_folds"] = per_fold
         metrics["cv_accuracy"] = round(correct / max(n, 1), 4)
         print(f"CV accuracy over {n} dev train items: {metrics['cv_accuracy']:.3f}")
+        if args.cv_only:
+            print(json.dumps(metrics))
+            return metrics
 
     print("final model: all training data")
     head = train_head(encoder, base + f_dev * args.dev_weight, epochs=args.epochs, lr=args.lr,
@@ -372,7 +377,7 @@ def main(argv: list[str] | None = None):
     metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})
     print(f"dev train accuracy (seen) {acc_train:.3f}; held-out accuracy {acc_held:.3f} on {len(dev_held)} items")
     for p, e in zip(pred, dev_held):
-        if p != e["stance"]:
+        if args.errors and p != e["stance"]:
             print(f"  miss [{e['form']}] {e['actor']} / {e['topic']}: gold {e['stance']}, got {p}: {e['evidence'][:100]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     head.save(args.out, {"task": "stance", "input": "actor | topic: description [SEP] evidence",
