@@ -31,7 +31,7 @@ import numpy as np
 DATA_DIR = Path(__file__).resolve().parent / "data"
 OUT = Path(__file__).resolve().parent / "weights" / "stance.safetensors"
 LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
-N_TOP = 3
+N_TOP = 6
 SEED = 13
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--errors", action="store_true", help="list the held-out misses (never for tuning)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=2e-4)
-    ap.add_argument("--templates", type=int, default=1200, help="how many template examples")
+    ap.add_argument("--templates", type=int, default=400, help="how many template examples")
     ap.add_argument("--dev-weight", type=int, default=4, help="repeat each dev train item this many times")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")

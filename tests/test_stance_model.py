@@ -67,7 +67,7 @@ def test_stance_weights_reproduce_model_card_heldout(engine):
 # known misses (see models/MODEL_CARD.md, "## Stance", Seed done-when): kept visible as xfail.
 _MISS = pytest.mark.xfail(reason="known miss of the committed stance model (MODEL_CARD.md ## Stance)", strict=True)
 SEED_DONE_WHEN = [  # (actor contains, topic, stance)
-    ("Trump", "US security guarantees", "against"),
+    pytest.param("Trump", "US security guarantees", "against", marks=_MISS),
     ("Trump", "Ukraine NATO membership", "against"),
     ("Trump", "Minerals deal", "favor"),
     pytest.param("Trump", "Ceasefire and peace talks", "favor", marks=_MISS),
