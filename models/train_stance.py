@@ -198,11 +198,14 @@ def template_examples(n: int, vocab: set[str], rng: random.Random) -> list[dict]
     return out
 
 
-def handwritten_examples() -> list[dict]:
+def handwritten_examples(extra: list[Path] = ()) -> list[dict]:
+    """models/data/stance_handwritten.tsv, plus the `extra` files in the same format."""
     topics, _ = load_world()
     desc = {t["name"]: t["description"] for t in topics}
     out = []
-    for line in (DATA_DIR / "stance_handwritten.tsv").read_text(encoding="utf-8").splitlines():
+    lines = [l for path in [DATA_DIR / "stance_handwritten.tsv", *extra]
+             for l in Path(path).read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         actor, topic, stance, evidence = line.split("\t")
@@ -311,6 +314,8 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--cv", type=int, default=0, help="K-fold CV over the dev train articles first (0 = skip)")
     ap.add_argument("--cv-only", action="store_true", help="stop after the cross-validation (choosing settings)")
     ap.add_argument("--errors", action="store_true", help="list the held-out misses (never for tuning)")
+    ap.add_argument("--hand-extra", type=Path, action="append", default=[],
+                    help="more hand-written examples (e.g. models/data/stance_handwritten_batch2.tsv; not in the default)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--templates", type=int, default=400, help="how many template examples")
@@ -331,7 +336,7 @@ def main(argv: list[str] | None = None):
     encoder = Encoder()
     vocab = set(encoder.tokenizer.get_vocab())
     templ = template_examples(args.templates, vocab, rng)
-    hand = handwritten_examples()
+    hand = handwritten_examples(args.hand_extra)
     dev_train = dev_examples("train")
     dev_held = dev_examples("heldout")
     print(f"examples: {len(templ)} template, {len(hand)} hand-written, {len(dev_train)} dev train "
