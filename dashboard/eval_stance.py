@@ -145,6 +145,46 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
     return out
 
 
+def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | None = None) -> dict:
+    """The stance table as the product builds it (candidates from the actors and quotes stage,
+    topics from the dev topics file, the stance model), against the gold items: which gold
+    (paragraph, actor, topic) pairs get a row, with the right stance, and how many rows have no
+    gold pair. Each article is scored by a fresh actor extractor (no memory of the others)."""
+    import tempfile
+
+    from .eval_extraction import _Names
+    from .pipeline import Engine, score_articles
+    from .store import Store
+
+    base = engine or Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS)
+    base.encoder, base.sentiment, base.nlp, base.stance  # load once
+    devs = [d for d in load_dev(None if split == "all" else split) if names is None or d.name in names]
+    gold_n = found = right = rows = rows_matched = 0
+    by_form: dict[str, list[int]] = {}
+    for d in devs:
+        loaded = {k: v for k, v in base._loaded.items() if k not in ("actors", "topics")}
+        eng = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS,
+                     actors_file=None, _loaded=loaded)
+        st = score_articles([d.article], eng)["stances"]
+        names = _Names(d.gold)
+        pred = {(int(r.paragraph_index), names(r.actor), r.topic): r.stance for r in st.itertuples(index=False)}
+        gold = {(int(g["paragraph_index"]), g["actor"], g["topic"]): g for g in d.gold.get("stances", [])}
+        rows += len(pred)
+        rows_matched += len(set(pred) & set(gold))
+        for key, g in gold.items():
+            gold_n += 1
+            ok = key in pred and pred[key] == g["stance"]
+            found += key in pred
+            right += ok
+            by_form.setdefault(g.get("form", ""), []).append(int(ok))
+    return {"split": split or "all", "articles": len(devs), "gold_pairs": gold_n,
+            "pair_recall": round(found / max(gold_n, 1), 4),
+            "accuracy_on_found": round(right / max(found, 1), 4),
+            "end_to_end_accuracy": round(right / max(gold_n, 1), 4),
+            "rows": rows, "rows_with_a_gold_pair": round(rows_matched / max(rows, 1), 4),
+            "end_to_end_by_form": {k: round(float(np.mean(v)), 2) for k, v in sorted(by_form.items())}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dashboard.eval_stance", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -153,8 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calibrate", action="store_true", help="grid-search the topic rule on the train split")
     ap.add_argument("--topics-only", action="store_true", help="skip the stance model")
     ap.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (encoder and stance head)")
+    ap.add_argument("--end-to-end", action="store_true",
+                    help="score the articles through the pipeline and compare its stance rows with the gold items")
     ap.add_argument("--errors", action="store_true", help="list the missed stance items (never for tuning on held-out)")
     args = ap.parse_args(argv)
+    if args.end_to_end:
+        res = end_to_end(args.split)
+        print(json.dumps(res, indent=None if args.json else 2))
+        return 0
     res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8)
     if args.json:
         print(json.dumps(res, indent=2))

@@ -28,7 +28,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_CODE_VERSION = "3"  # bump when a stage's code changes what it stores
+PIPELINE_CODE_VERSION = "4"  # bump when a stage's code changes what it stores
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_TOPICS = SEEDS_DIR / "topics.yaml"
 DEFAULT_ACTORS = SEEDS_DIR / "actors.yaml"

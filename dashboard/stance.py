@@ -40,6 +40,9 @@ oppose reject dismiss rule refuse resist block veto condemn criticise criticize 
 attack slam warn question doubt challenge object protest boycott decline deny scrap abandon
 cancel halt suspend freeze withdraw drop oppose fear threaten accuse
 consider weigh hint signal suggest
+recommend raise impose introduce adopt launch lift ease extend renew expand increase tighten lower
+hike hold maintain delay postpone end stop vote pass unveil order authorise authorize ban allow grant
+deploy send supply cut close
 """.split())
 REPORTING_VERBS = frozenset("""
 say tell add state stress note claim insist argue declare assert told said says explain
@@ -187,7 +190,10 @@ def _subject_spans(doc, offset: int = 0) -> list[tuple[int, int, str]]:
         while stack:
             t = stack.pop()
             for c in t.children:
-                if c.dep_ in {"compound", "appos", "flat", "amod", "det", "punct"}:
+                # "Foreign Minister X", "the negotiator, X", "Caldoria's government",
+                # "the government of Corrandia"
+                if (c.dep_ in {"compound", "appos", "flat", "amod", "det", "punct", "poss", "case", "pobj"}
+                        or (c.dep_ == "prep" and c.lower_ == "of")):
                     toks.append(c)
                     stack.append(c)
         for t in toks:
@@ -324,7 +330,9 @@ def score_candidates(candidates: list[Candidate], model: StanceModel, topic_mode
 
 
 def pick_rows(scored: pd.DataFrame, source_files: dict[str, str]) -> pd.DataFrame:
-    """One row per (paragraph, actor, topic): the candidate with the most confident side."""
+    """One row per (paragraph, actor, topic): the candidate with the most confident side.
+    (Averaging the candidates' probabilities instead was measured out of fold on the dev train
+    articles: 0.495 against 0.512 end to end; not better.)"""
     if scored.empty:
         return pd.DataFrame(columns=schema.STANCE_STORE_COLUMNS)
     df = scored.copy()

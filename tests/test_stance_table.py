@@ -105,6 +105,19 @@ def test_stance_per_paragraph_calls_give_the_batched_probabilities(seed_store, e
     assert (naive.drop(columns=cols) == batched.drop(columns=cols)).all().all()
 
 
+@pytest.mark.parametrize("sentence,surface", [
+    ("Caldoria's government on Wednesday approved a lithium mine in the north.", "Caldoria"),
+    ("The government of Caldoria will impose tariffs on imported steel.", "Caldoria"),
+    ("The Bank of Caldoria raised its main interest rate by half a point.", "Bank of Caldoria"),
+])
+def test_stance_candidates_policy_verbs_and_possessive_subjects(nlp, sentence, surface):
+    """A state acts through its government ("Caldoria's government approved", "the government of
+    Caldoria will impose"): the actor is part of the subject; policy verbs make a candidate."""
+    tables = _tables([sentence], [("Caldoria", "country", surface, 0)])
+    cands = find_candidates(tables, _FlatTopics(["Tariffs"]), nlp)
+    assert [(c.actor, c.kind) for c in cands] == [("Caldoria", "sentence")]
+
+
 def test_stance_candidates_need_a_topic(nlp):
     tables = _tables(["Lena Ost rejected the plan."], [("Lena Ost", "person", "Lena Ost", 0)], topics=())
     assert find_candidates(tables, _FlatTopics(["Tariffs"]), nlp) == []
