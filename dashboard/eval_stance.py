@@ -166,8 +166,8 @@ def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | Non
         eng = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS,
                      actors_file=None, _loaded=loaded)
         st = score_articles([d.article], eng)["stances"]
-        names = _Names(d.gold)
-        pred = {(int(r.paragraph_index), names(r.actor), r.topic): r.stance for r in st.itertuples(index=False)}
+        canon = _Names(d.gold)
+        pred = {(int(r.paragraph_index), canon(r.actor), r.topic): r.stance for r in st.itertuples(index=False)}
         gold = {(int(g["paragraph_index"]), g["actor"], g["topic"]): g for g in d.gold.get("stances", [])}
         rows += len(pred)
         rows_matched += len(set(pred) & set(gold))

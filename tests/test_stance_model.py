@@ -127,3 +127,15 @@ def test_stance_reassign_topics_without_reencoding(store_copy, engine_factory, m
     assert not any("Football" in t for t in after["topics"])
     assert set(store.read_table("articles")["version"]) == {"topics-v2"}
     assert set(store.read_table("stances")["topic"]) <= {"Rare earths"}
+
+
+def test_stance_end_to_end_eval_scores_the_table_against_gold_items():
+    """The end-to-end evaluation runs the real pipeline on dev articles and counts gold pairs
+    that get a row with the right stance (the model card reports it for the held-out split)."""
+    from dashboard.eval_stance import end_to_end
+
+    res = end_to_end("train", names={"c03", "e17"})
+    assert res["articles"] == 2 and res["gold_pairs"] == 15
+    assert 0 < res["end_to_end_accuracy"] <= res["pair_recall"] <= 1
+    assert res["rows"] > 0 and 0 < res["rows_with_a_gold_pair"] <= 1
+    assert set(res["end_to_end_by_form"]) <= {"direct", "reported", "verb", "negation", "hedge", "endorse"}
