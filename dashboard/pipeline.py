@@ -274,20 +274,15 @@ def score_articles(articles: list[Article], engine: Engine, report: RunReport | 
     return tables
 
 
-def parse_paragraphs(nlp, articles: list[Article]) -> list:
-    """spaCy once per paragraph, all the batch's paragraphs in one stream, in order."""
-    return list(nlp.pipe([p.text for a in articles for p in a.paragraphs], batch_size=256))
-
-
-def extract_actors_and_quotes(articles: list[Article], sentences: dict, engine: Engine, parsed: list | None = None):
-    """Actors (mentions) and quotes per article from the paragraphs' parses (`parsed`, in
-    article and paragraph order; parsed here when not given). Returns the parses too, by
-    (article id, paragraph index), for the stance stage."""
+def extract_actors_and_quotes(articles: list[Article], sentences: dict, engine: Engine):
+    """spaCy once per paragraph (all the batch's paragraphs in one stream), then actors
+    (mentions) and quotes per article. Returns the parses too, by (article id, paragraph index),
+    for the stance stage."""
     from .quotes import extract_quotes
 
     mentions: list[schema.Mention] = []
     quotes: list[schema.Quote] = []
-    parsed = iter(parse_paragraphs(engine.nlp, articles) if parsed is None else parsed)
+    parsed = engine.nlp.pipe([p.text for a in articles for p in a.paragraphs], batch_size=256)
     docs_by_key: dict[tuple[str, int], object] = {}
     for a in articles:
         docs = [next(parsed) for _ in a.paragraphs]

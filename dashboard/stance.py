@@ -372,7 +372,7 @@ def stance_table(articles, tables: dict, engine, docs: dict | None = None) -> pd
     if not engine.topics.topics or tables["paragraphs"].empty:
         return pd.DataFrame(columns=schema.STANCE_STORE_COLUMNS)
     return stances_from_tables(tables, engine.stance, engine.topics, _engine_nlp(engine), docs,
-                               per_paragraph_calls=getattr(engine, "per_paragraph_calls", False))
+                               per_paragraph_calls=engine.per_paragraph_calls)
 
 
 # ---- re-assigning topics without re-encoding ---------------------------------------------------

@@ -24,8 +24,12 @@ import numpy as np
 TEST_SLICE = 600
 
 
+def _evenly_spaced(total: int, n: int) -> np.ndarray:
+    return np.linspace(0, total - 1, n).astype(int)
+
+
 def tweet_slice(test, n: int = TEST_SLICE):
-    return test.iloc[np.linspace(0, len(test) - 1, n).astype(int)]
+    return test.iloc[_evenly_spaced(len(test), n)]
 
 
 def load_model(weights: str | None = None, encoder=None, int8: bool = False):
@@ -53,7 +57,7 @@ def evaluate(encoder, model, *, tweet_limit: int | None = None, news_split: str 
     probs = model.predict_texts(encoder, test["text"].tolist())
     out["tweet_test"] = {**metrics(test["sentiment"].tolist(), probs), "seconds": round(time.perf_counter() - t0, 1)}
     if len(test) > TEST_SLICE:
-        pos = np.linspace(0, len(test) - 1, TEST_SLICE).astype(int)
+        pos = _evenly_spaced(len(test), TEST_SLICE)
         out[f"tweet_test_slice{TEST_SLICE}"] = metrics(test["sentiment"].iloc[pos].tolist(), probs[pos])
     news = load_news(news_split, dev_dir or DEV_DIR)
     if news:

@@ -55,12 +55,6 @@ class TopLayersClassifier(nn.Module):
         self.news.requires_grad_(False)
         self.news_mix = float(mix)
 
-    def mix_news(self, probs, embedding):
-        """probs (batch, labels) from the top layers; embedding (batch, hidden) normalised."""
-        if self.news is None or self.news_mix <= 0:
-            return probs
-        return (1 - self.news_mix) * probs + self.news_mix * torch.softmax(self.news(embedding), dim=-1)
-
     def logits_from_branch(self, hidden, mask2d):
         ext = bidirectional_mask(self.config, hidden, mask2d)
         for layer in self.layers:
@@ -70,10 +64,10 @@ class TopLayersClassifier(nn.Module):
     def forward(self, hidden_states, mask2d):
         """Probabilities from the shared pass's hidden states (inference)."""
         probs = torch.softmax(self.logits_from_branch(hidden_states[self.branch_layer], mask2d), dim=-1)
-        if self.news is None:
+        if self.news is None or self.news_mix <= 0:
             return probs
         emb = nn.functional.normalize(mean_pool(hidden_states[-1], mask2d), dim=-1)
-        return self.mix_news(probs, emb)
+        return (1 - self.news_mix) * probs + self.news_mix * torch.softmax(self.news(emb), dim=-1)
 
     # ---- persistence: only the trained parameters ----
     def save(self, path: str | Path, meta: dict) -> None:
