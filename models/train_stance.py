@@ -215,8 +215,24 @@ def handwritten_examples(extra: list[Path] = ()) -> list[dict]:
     return out
 
 
-def dev_examples(split: str) -> list[dict]:
-    """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article)."""
+def sentence_view(paragraph_text: str, evidence: str) -> str:
+    """The whole sentence(s) of the paragraph that contain `evidence` (the text a stance
+    candidate of the pipeline carries when the evidence is a clause or a short quote)."""
+    from dashboard.ingest import sentence_spans
+
+    i = paragraph_text.find(evidence)
+    if i < 0:
+        return evidence
+    j = i + len(evidence)
+    spans = [(a, b) for a, b in sentence_spans(paragraph_text) if a < j and i < b]
+    return paragraph_text[spans[0][0]:spans[-1][1]].strip() if spans else evidence
+
+
+def dev_examples(split: str, sentence_views: bool = False) -> list[dict]:
+    """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article).
+    `sentence_views`: each item whose evidence is a clause or a quote also appears with its whole
+    sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
+    often carry it."""
     from dashboard.devset import DEV_TOPICS, load_dev
     from dashboard.topics import load_topics
 
@@ -224,9 +240,14 @@ def dev_examples(split: str) -> list[dict]:
     out = []
     for d in load_dev(split):
         for s in d.gold.get("stances", []):
-            out.append({"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
-                        "evidence": s["evidence"], "stance": s["stance"], "form": s.get("form", ""),
-                        "article": d.name, "source": "dev"})
+            item = {"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
+                    "evidence": s["evidence"], "stance": s["stance"], "form": s.get("form", ""),
+                    "article": d.name, "paragraph": int(s["paragraph_index"]), "source": "dev"}
+            out.append(item)
+            if sentence_views:
+                view = sentence_view(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"])
+                if view != s["evidence"].strip():
+                    out.append({**item, "evidence": view, "source": "dev-sentence"})
     return out
 
 
@@ -320,9 +341,14 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--templates", type=int, default=400, help="how many template examples")
     ap.add_argument("--dev-weight", type=int, default=4, help="repeat each dev train item this many times")
+    ap.add_argument("--sentence-views", action=argparse.BooleanOptionalAction, default=True,
+                    help="also train on each dev item's whole sentence as its evidence, as the pipeline's "
+                         "candidates carry it (default: on)")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--fold-dir", type=Path, default=None,
+                    help="with --cv: save each fold's model (foldK.safetensors) and the folds (folds.json) here")
     ap.add_argument("--report", type=Path, default=None, help="write the metrics as JSON here")
     args = ap.parse_args(argv)
 
@@ -337,7 +363,8 @@ def main(argv: list[str] | None = None):
     vocab = set(encoder.tokenizer.get_vocab())
     templ = template_examples(args.templates, vocab, rng)
     hand = handwritten_examples(args.hand_extra)
-    dev_train = dev_examples("train")
+    dev_all = dev_examples("train", sentence_views=args.sentence_views)
+    dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
     dev_held = dev_examples("heldout")
     print(f"examples: {len(templ)} template, {len(hand)} hand-written, {len(dev_train)} dev train "
           f"({len({e['article'] for e in dev_train})} articles), {len(dev_held)} dev held-out (report only)")
@@ -345,7 +372,12 @@ def main(argv: list[str] | None = None):
     t0 = time.perf_counter()
     f_templ = precompute(encoder, branch, templ)
     f_hand = precompute(encoder, branch, hand)
-    f_dev = precompute(encoder, branch, dev_train)
+    f_all = precompute(encoder, branch, dev_all)
+    # each gold item counts dev_weight times; an item with a sentence view splits that between its two views
+    key = lambda e: (e["article"], e["paragraph"], e["actor"], e["topic"])  # noqa: E731
+    has_view = {key(e) for e in dev_all if e["source"] == "dev-sentence"}
+    reps = [args.dev_weight if key(e) not in has_view
+            else max(1, args.dev_weight // 2) for e in dev_all]
     print(f"frozen layers precomputed in {time.perf_counter() - t0:.0f}s")
     base = f_templ + f_hand * args.hand_weight
     metrics: dict = {"n_template": len(templ), "n_handwritten": len(hand), "n_dev_train": len(dev_train),
@@ -358,11 +390,16 @@ def main(argv: list[str] | None = None):
         correct, n = 0, 0
         per_fold = []
         for k, fold in enumerate(folds):
-            tr = [f for f, e in zip(f_dev, dev_train) if e["article"] not in fold] * args.dev_weight
+            tr = [f for f, e, r in zip(f_all, dev_all, reps) if e["article"] not in fold for _ in range(r)]
             te = [e for e in dev_train if e["article"] in fold]
             print(f"CV fold {k + 1}/{args.cv}: {len(te)} items from {sorted(fold)}")
             head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top)
             acc, _ = accuracy(head, encoder, te)
+            if args.fold_dir:
+                args.fold_dir.mkdir(parents=True, exist_ok=True)
+                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k),
+                                                                    "input": "actor | topic: description [SEP] evidence"})
+                (args.fold_dir / "folds.json").write_text(json.dumps([sorted(f) for f in folds]))
             per_fold.append(round(acc, 4))
             correct += round(acc * len(te))
             n += len(te)
@@ -375,7 +412,7 @@ def main(argv: list[str] | None = None):
             return metrics
 
     print("final model: all training data")
-    head = train_head(encoder, base + f_dev * args.dev_weight, epochs=args.epochs, lr=args.lr,
+    head = train_head(encoder, base + [f for f, r in zip(f_all, reps) for _ in range(r)], epochs=args.epochs, lr=args.lr,
                       n_top=args.n_top)
     acc_train, _ = accuracy(head, encoder, dev_train)
     acc_held, pred = accuracy(head, encoder, dev_held)
