@@ -139,3 +139,19 @@ def test_stance_end_to_end_eval_scores_the_table_against_gold_items():
     assert 0 < res["end_to_end_accuracy"] <= res["pair_recall"] <= 1
     assert res["rows"] > 0 and 0 < res["rows_with_a_gold_pair"] <= 1
     assert set(res["end_to_end_by_form"]) <= {"direct", "reported", "verb", "negation", "hedge", "endorse"}
+
+
+def test_stance_end_to_end_out_of_fold_adds_up_the_folds(tmp_path):
+    """--fold-dir: each fold's articles scored by that fold's model, the counts summed. With the
+    committed weights as both "fold models" it must give the plain evaluation's counts."""
+    import shutil
+
+    from dashboard.eval_stance import end_to_end, end_to_end_out_of_fold
+
+    for k in (0, 1):
+        shutil.copy(WEIGHTS, tmp_path / f"fold{k}.safetensors")
+    (tmp_path / "folds.json").write_text(json.dumps([["c03"], ["e17"]]))
+    oof = end_to_end_out_of_fold(tmp_path)
+    plain = end_to_end("train", names={"c03", "e17"})
+    for key in ("articles", "gold_pairs", "found", "right", "rows", "rows_matched", "end_to_end_accuracy"):
+        assert oof[key] == plain[key], key
