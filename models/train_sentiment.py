@@ -358,10 +358,13 @@ def parse_args(argv):
     ap.add_argument("--news-mode", choices=("paragraph", "sentence", "both"), default="sentence",
                     help="paragraph: loss on the aggregated paragraph probabilities; sentence: every "
                          "sentence labelled with its paragraph's label; both: the two together")
-    ap.add_argument("--tweet-mix", type=int, default=4000, help="tweets mixed into stage 2")
+    ap.add_argument("--tweet-mix", type=int, default=10000, help="tweets mixed into stage 2")
     ap.add_argument("--news-c", type=float, default=1.0,
                     help="stage 3: inverse regularisation of the news layer (logistic regression on sentence embeddings)")
-    ap.add_argument("--news-mix", type=float, default=0.3, help="stage 3: weight of the news layer at inference (0: none)")
+    ap.add_argument("--news-mix", type=float, default=0.4, help="stage 3: weight of the news layer at inference (0: none)")
+    ap.add_argument("--news-layer-tweets", type=int, default=4000, help="stage 3: tweets fitted with the news sentences")
+    ap.add_argument("--news-layer-tweet-weight", type=float, default=0.25,
+                    help="stage 3: weight of each of those tweets (a news sentence weighs its length / mean length)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--train-frac", type=float, default=1.0, help="use a fraction of the tweet train split (quick runs)")
     ap.add_argument("--cv-folds", type=int, default=0,
@@ -494,8 +497,15 @@ def main(argv=None) -> dict:
         rows = np.array([r for i in news_idx for r in g_news.sent_index[i]])
         ys = np.array([g_news.labels[i] for i in news_idx for _ in g_news.sent_index[i]])
         w = cache.lengths[rows].astype(np.float64)
+        w = w / w.mean()
+        if args.news_layer_tweets:  # a tweet sample keeps the layer from pulling tweets towards news
+            pick = np.random.RandomState(args.seed + 7).choice(len(g_tr), size=min(args.news_layer_tweets, len(g_tr)),
+                                                               replace=False)
+            rows = np.concatenate([rows, [g_tr.sent_index[i][0] for i in pick]])
+            ys = np.concatenate([ys, g_tr.labels[pick]])
+            w = np.concatenate([w, np.full(len(pick), args.news_layer_tweet_weight)])
         return LogisticRegression(C=args.news_c, max_iter=5000, class_weight="balanced").fit(
-            emb[rows], ys, sample_weight=w / w.mean())
+            emb[rows], ys, sample_weight=w)
 
     def mixed(head, lr_model, groups):
         """What inference computes: per sentence (1 - mix) * head + mix * news, then the
