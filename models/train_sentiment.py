@@ -19,6 +19,8 @@ The encoder below the branch layer is frozen, so its hidden states are computed 
 
 Stage 1 trains on the tweets; stage 2 continues on the news train paragraphs (repeated
 --news-repeat times, i.e. upweighted) mixed with a sample of tweets so tweet skill is kept.
+Stage 3 fits the news layer (models.heads): a logistic regression on the shared pass's sentence
+embeddings of the news train sentences plus a down-weighted tweet sample, mixed in at --news-mix.
 """
 from __future__ import annotations
 
