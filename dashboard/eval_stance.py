@@ -150,6 +150,10 @@ def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | Non
     topics from the dev topics file, the stance model), against the gold items: which gold
     (paragraph, actor, topic) pairs get a row, with the right stance, and how many rows have no
     gold pair. Each article is scored by a fresh actor extractor (no memory of the others)."""
+    return _e2e_summary(split or "all", _e2e_counts(split, engine, names))
+
+
+def _e2e_counts(split, engine, names) -> dict:
     import tempfile
 
     from .eval_extraction import _Names
@@ -177,17 +181,19 @@ def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | Non
             found += key in pred
             right += ok
             by_form.setdefault(g.get("form", ""), []).append(int(ok))
-    return _e2e_summary(split or "all", len(devs), gold_n, found, right, rows, rows_matched, by_form)
+    return {"articles": len(devs), "gold_pairs": gold_n, "found": found, "right": right, "rows": rows,
+            "rows_matched": rows_matched, "by_form": by_form}
 
 
-def _e2e_summary(split, articles, gold_n, found, right, rows, rows_matched, by_form) -> dict:
-    return {"split": split, "articles": articles, "gold_pairs": gold_n,
-            "found": found, "right": right, "rows_matched": rows_matched, "by_form_raw": by_form,
+def _e2e_summary(split: str, c: dict) -> dict:
+    gold_n, found, right, rows = c["gold_pairs"], c["found"], c["right"], c["rows"]
+    return {"split": split, "articles": c["articles"], "gold_pairs": gold_n,
+            "found": found, "right": right, "rows_matched": c["rows_matched"],
             "pair_recall": round(found / max(gold_n, 1), 4),
             "accuracy_on_found": round(right / max(found, 1), 4),
             "end_to_end_accuracy": round(right / max(gold_n, 1), 4),
-            "rows": rows, "rows_with_a_gold_pair": round(rows_matched / max(rows, 1), 4),
-            "end_to_end_by_form": {k: round(float(np.mean(v)), 2) for k, v in sorted(by_form.items())}}
+            "rows": rows, "rows_with_a_gold_pair": round(c["rows_matched"] / max(rows, 1), 4),
+            "end_to_end_by_form": {k: round(float(np.mean(v)), 2) for k, v in sorted(c["by_form"].items())}}
 
 
 def end_to_end_out_of_fold(fold_dir) -> dict:
@@ -205,14 +211,14 @@ def end_to_end_out_of_fold(fold_dir) -> dict:
     for k, fold in enumerate(folds):
         eng = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS,
                      model_overrides={"stance": str(fold_dir / f"fold{k}.safetensors")})
-        parts.append(end_to_end("train", eng, set(fold)))
-    by_form: dict[str, list[int]] = {}
+        parts.append(_e2e_counts("train", eng, set(fold)))
+    total = {key: sum(p[key] for p in parts) for key in ("articles", "gold_pairs", "found", "right", "rows",
+                                                         "rows_matched")}
+    total["by_form"] = {}
     for p in parts:
-        for k, v in p["by_form_raw"].items():
-            by_form.setdefault(k, []).extend(v)
-    total = lambda key: sum(p[key] for p in parts)  # noqa: E731
-    return _e2e_summary("train, out of fold", total("articles"), total("gold_pairs"), total("found"), total("right"),
-                        total("rows"), total("rows_matched"), by_form)
+        for k, v in p["by_form"].items():
+            total["by_form"].setdefault(k, []).extend(v)
+    return _e2e_summary("train, out of fold", total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,7 +238,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.end_to_end:
         res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split)
-        res.pop("by_form_raw")
         print(json.dumps(res, indent=None if args.json else 2))
         return 0
     res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8)

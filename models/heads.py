@@ -8,7 +8,8 @@ a second full pass.
 
 Optionally (the sentiment head) it carries a `news` layer: a linear classifier on the shared
 pass's sentence embedding (normalised mean pooling of the last layer), fitted on labelled news
-sentences (and a down-weighted tweet sample); inference mixes the two: (1 - news_mix) * head + news_mix * news.
+sentences (and a down-weighted tweet sample); inference mixes the two:
+(1 - news_mix) * head + news_mix * news.
 """
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ import argparse
 import json
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -373,11 +374,15 @@ def main(argv: list[str] | None = None):
     f_templ = precompute(encoder, branch, templ)
     f_hand = precompute(encoder, branch, hand)
     f_all = precompute(encoder, branch, dev_all)
+
     # each gold item counts dev_weight times; an item with a sentence view splits that between its two views
-    key = lambda e: (e["article"], e["paragraph"], e["actor"], e["topic"])  # noqa: E731
-    has_view = {key(e) for e in dev_all if e["source"] == "dev-sentence"}
-    reps = [args.dev_weight if key(e) not in has_view
-            else max(1, args.dev_weight // 2) for e in dev_all]
+    views = Counter((e["article"], e["paragraph"], e["actor"], e["topic"]) for e in dev_all)
+    reps = [max(1, args.dev_weight // views[(e["article"], e["paragraph"], e["actor"], e["topic"])]) for e in dev_all]
+
+    def dev_feats(skip: set[str] = frozenset()) -> list:
+        """The dev features repeated as `reps` says, leaving out the articles in `skip`."""
+        return [f for f, e, r in zip(f_all, dev_all, reps) if e["article"] not in skip for _ in range(r)]
+
     print(f"frozen layers precomputed in {time.perf_counter() - t0:.0f}s")
     base = f_templ + f_hand * args.hand_weight
     metrics: dict = {"n_template": len(templ), "n_handwritten": len(hand), "n_dev_train": len(dev_train),
@@ -389,17 +394,18 @@ def main(argv: list[str] | None = None):
         folds = [set(arts[i::args.cv]) for i in range(args.cv)]
         correct, n = 0, 0
         per_fold = []
+        if args.fold_dir:
+            args.fold_dir.mkdir(parents=True, exist_ok=True)
+            (args.fold_dir / "folds.json").write_text(json.dumps([sorted(f) for f in folds]))
         for k, fold in enumerate(folds):
-            tr = [f for f, e, r in zip(f_all, dev_all, reps) if e["article"] not in fold for _ in range(r)]
+            tr = dev_feats(fold)
             te = [e for e in dev_train if e["article"] in fold]
             print(f"CV fold {k + 1}/{args.cv}: {len(te)} items from {sorted(fold)}")
             head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
-                args.fold_dir.mkdir(parents=True, exist_ok=True)
                 head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k),
                                                                     "input": "actor | topic: description [SEP] evidence"})
-                (args.fold_dir / "folds.json").write_text(json.dumps([sorted(f) for f in folds]))
             per_fold.append(round(acc, 4))
             correct += round(acc * len(te))
             n += len(te)
@@ -412,8 +418,7 @@ def main(argv: list[str] | None = None):
             return metrics
 
     print("final model: all training data")
-    head = train_head(encoder, base + [f for f, r in zip(f_all, reps) for _ in range(r)], epochs=args.epochs, lr=args.lr,
-                      n_top=args.n_top)
+    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top)
     acc_train, _ = accuracy(head, encoder, dev_train)
     acc_held, pred = accuracy(head, encoder, dev_held)
     metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})
