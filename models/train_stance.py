@@ -3,7 +3,10 @@
 Input: "actor | topic: description [SEP] evidence" -> against / neutral / favor
 (dashboard.stance.pair_text). Model: the embedded MiniLM's bottom layers frozen, its top
 N_TOP layers copied and fine-tuned with a linear classifier (models.heads.TopLayersClassifier);
-only the trained parameters are saved (fp16 safetensors).
+only the trained parameters are saved (fp16 safetensors). Training starts from the sentiment
+trainer's tweet-only stage 1 head (its 3 fine-tuned layers and its classifier, negative /
+neutral / positive read as against / neutral / favor; `--init-from none` starts from the base
+encoder): sentiment is the nearest task with a lot of labelled data.
 
 Training data (nothing from the seeds or the dev held-out articles):
   1. the dev TRAIN articles' gold stance items (tests/data/dev, split "train");
@@ -34,6 +37,7 @@ OUT = Path(__file__).resolve().parent / "weights" / "stance.safetensors"
 LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
 N_TOP = 6
 SEED = 13
+INIT_DEFAULT = "sentiment-stage1"
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
 
@@ -274,13 +278,15 @@ def precompute(encoder, head_branch: int, examples, batch_size: int = 64):
 
 
 def train_head(encoder, train_feats, *, epochs: int, lr: float, batch_size: int = 32, seed: int = SEED,
-               n_top: int = N_TOP, log=print):
+               n_top: int = N_TOP, init: dict | None = None, log=print):
     import torch
 
     from .heads import TopLayersClassifier
 
     torch.manual_seed(seed)
     head = TopLayersClassifier(encoder.model, n_top, LABELS)
+    if init:
+        head.load_state_dict(init, strict=False)
     head.train()
     params = [{"params": head.layers.parameters(), "lr": lr}, {"params": head.classifier.parameters(), "lr": lr * 10}]
     opt = torch.optim.AdamW(params, weight_decay=0.01)
@@ -320,6 +326,50 @@ def train_head(encoder, train_feats, *, epochs: int, lr: float, batch_size: int 
     return head
 
 
+def sentiment_stage1() -> Path:
+    """The sentiment trainer's stage 1 head (tweets only, its default settings), trained and
+    cached first when it is missing (about 35 minutes on 2 cores; `models.train sentiment` caches
+    the same file)."""
+    from . import train_sentiment as ts
+
+    args = ts.parse_args([])
+    path = Path(args.cache_dir) / f"stage1-{ts._stage1_key(args)}.pt"
+    if not path.exists():
+        print(f"{path} is missing: training the sentiment stage 1 on the tweets first")
+        ts.main(["--news-epochs", "0", "--news-mix", "0", "--out", ""])
+    return path
+
+
+def init_state(path: Path, num_layers: int, n_top: int, classifier: bool = True) -> dict:
+    """A sentiment head's parameters renamed for a stance head of `n_top` layers.
+
+    The sentiment head fine-tunes the top k layers (its `layers.j` is encoder layer
+    num_layers - k + j); the stance head's `layers.i` is encoder layer num_layers - n_top + i.
+    The label orders match: (negative, neutral, positive) -> (against, neutral, favor)."""
+    import torch
+
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(str(path), framework="pt") as f:
+            k = int((f.metadata() or {})["n_top"])
+        state = {n: v.float() for n, v in load_file(str(path)).items()}
+    else:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        k = 1 + max(int(n.split(".")[1]) for n in state if n.startswith("layers."))
+    if k > n_top:
+        raise ValueError(f"{path.name} fine-tunes {k} layers; the stance head has only {n_top}")
+    out = {}
+    for n, v in state.items():
+        if n.startswith("layers."):
+            _, j, rest = n.split(".", 2)
+            out[f"layers.{n_top - k + int(j)}.{rest}"] = v
+        elif classifier and n.startswith("classifier."):
+            out[n] = v
+    return out
+
+
 def accuracy(head, encoder, examples) -> tuple[float, list[str]]:
     from dashboard.stance import predict_head
 
@@ -347,6 +397,13 @@ def main(argv: list[str] | None = None):
                          "candidates carry it (default: on)")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
+    ap.add_argument("--init-from", default=INIT_DEFAULT,
+                    help="start from a trained sentiment head, its top layers and classifier "
+                         "(negative/neutral/positive -> against/neutral/favor): a .pt or .safetensors path, "
+                         f"'{INIT_DEFAULT}' (default: the sentiment trainer's tweet-only stage 1, trained "
+                         "and cached first if missing) or 'none' (start from the base encoder)")
+    ap.add_argument("--init-classifier", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --init-from: also start from its classifier")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--fold-dir", type=Path, default=None,
                     help="with --cv: save each fold's model (foldK.safetensors) and the folds (folds.json) here")
@@ -384,6 +441,11 @@ def main(argv: list[str] | None = None):
         return [f for f, e, r in zip(f_all, dev_all, reps) if e["article"] not in skip for _ in range(r)]
 
     print(f"frozen layers precomputed in {time.perf_counter() - t0:.0f}s")
+    init = None
+    if args.init_from != "none":
+        src = sentiment_stage1() if args.init_from == INIT_DEFAULT else Path(args.init_from).expanduser()
+        init = init_state(src, encoder.num_layers, args.n_top, args.init_classifier)
+        print(f"initial layers{' and classifier' if args.init_classifier else ''} from {src}")
     base = f_templ + f_hand * args.hand_weight
     metrics: dict = {"n_template": len(templ), "n_handwritten": len(hand), "n_dev_train": len(dev_train),
                      "n_dev_heldout": len(dev_held), "n_top": args.n_top, "epochs": args.epochs, "lr": args.lr}
@@ -401,7 +463,7 @@ def main(argv: list[str] | None = None):
             tr = dev_feats(fold)
             te = [e for e in dev_train if e["article"] in fold]
             print(f"CV fold {k + 1}/{args.cv}: {len(te)} items from {sorted(fold)}")
-            head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top)
+            head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
                 head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k),
@@ -418,7 +480,7 @@ def main(argv: list[str] | None = None):
             return metrics
 
     print("final model: all training data")
-    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top)
+    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
     acc_train, _ = accuracy(head, encoder, dev_train)
     acc_held, pred = accuracy(head, encoder, dev_held)
     metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})

@@ -63,14 +63,14 @@ def test_stance_weights_reproduce_model_card_heldout(engine):
     assert res["accuracy"] == pytest.approx(float(m.group(1)), abs=0.02)
 
 
-# The model card's held-out stance accuracy is below target; these two seed pairs are its
+# The model card's held-out stance accuracy is below target; these seed pairs are its
 # known misses (see models/MODEL_CARD.md, "## Stance", Seed done-when): kept visible as xfail.
 _MISS = pytest.mark.xfail(reason="known miss of the committed stance model (MODEL_CARD.md ## Stance)", strict=True)
 SEED_DONE_WHEN = [  # (actor contains, topic, stance)
     pytest.param("Trump", "US security guarantees", "against", marks=_MISS),
     ("Trump", "Ukraine NATO membership", "against"),
     ("Trump", "Minerals deal", "favor"),
-    pytest.param("Trump", "Ceasefire and peace talks", "favor", marks=_MISS),
+    ("Trump", "Ceasefire and peace talks", "favor"),
     pytest.param("Zelenskyy", "US security guarantees", "favor", marks=_MISS),
 ]
 

@@ -1,4 +1,6 @@
-"""The stance trainer's dev-item views (models/train_stance.py): no model needed."""
+"""The stance trainer's dev-item views and its initial state (models/train_stance.py)."""
+import pytest
+
 from models.train_stance import dev_examples, sentence_view
 
 PARA = ('The union said it would not back the merger. "This deal is a disaster for our members," '
@@ -27,3 +29,37 @@ def test_dev_examples_sentence_views_keep_labels_and_never_touch_heldout():
         assert e["stance"] == g["stance"] and g["evidence"].strip() in e["evidence"] and e["evidence"] != g["evidence"]
     held = {e["article"] for e in dev_examples("heldout")}
     assert held and not held & {e["article"] for e in views}
+
+
+def test_init_state_maps_a_sentiment_head_onto_the_stance_layers(tmp_path):
+    """--init-from: a 3-layer sentiment head's layer j becomes the 6-layer stance head's layer 3 + j,
+    its classifier the stance classifier (negative/neutral/positive -> against/neutral/favor);
+    the same from the .pt cache and from a saved .safetensors head."""
+    import torch
+
+    from models.encoder import Encoder
+    from models.heads import TopLayersClassifier
+    from models.train_stance import LABELS, init_state
+
+    enc = Encoder()
+    torch.manual_seed(0)
+    senti = TopLayersClassifier(enc.model, 3, ("negative", "neutral", "positive"))
+    with torch.no_grad():
+        for p in senti.parameters():
+            p.add_(torch.randn_like(p) * 0.01)
+    torch.save(senti.state_dict(), tmp_path / "stage1.pt")
+    senti.save(tmp_path / "head.safetensors", {"task": "sentiment"})
+    base = TopLayersClassifier(enc.model, 6, LABELS)
+    for src, tol in ((tmp_path / "stage1.pt", 0), (tmp_path / "head.safetensors", 1e-3)):
+        stance = TopLayersClassifier(enc.model, 6, LABELS)
+        missing, unexpected = stance.load_state_dict(init_state(src, 6, 6), strict=False)
+        assert not unexpected and all(k.startswith(("layers.0.", "layers.1.", "layers.2.")) for k in missing)
+        for j in range(3):
+            a = senti.layers[j].attention.self.query.weight
+            assert torch.allclose(stance.layers[3 + j].attention.self.query.weight, a, atol=tol)
+            assert torch.equal(stance.layers[j].attention.self.query.weight, base.layers[j].attention.self.query.weight)
+        assert torch.allclose(stance.classifier.weight, senti.classifier.weight, atol=tol)
+        no_cls = init_state(src, 6, 6, classifier=False)
+        assert not any(k.startswith("classifier.") for k in no_cls)
+    with pytest.raises(ValueError):
+        init_state(tmp_path / "stage1.pt", 6, 2)
