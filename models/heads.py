@@ -80,8 +80,9 @@ class TopLayersClassifier(nn.Module):
             meta["news_mix"] = str(self.news_mix)
         save_file(state, str(path), metadata=meta)
 
-    @classmethod
-    def load(cls, path: str | Path, encoder_model) -> "TopLayersClassifier":
+    @staticmethod
+    def read_saved(path: str | Path) -> tuple[dict, dict]:
+        """(metadata, fp32 state dict) of a head saved by `save`."""
         from safetensors import safe_open
         from safetensors.torch import load_file
 
@@ -90,8 +91,13 @@ class TopLayersClassifier(nn.Module):
             raise FileNotFoundError(f"trained head {path} is missing; run `python -m models.train` to make it")
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
+        return meta, {k: v.float() for k, v in load_file(str(path)).items()}
+
+    @classmethod
+    def load(cls, path: str | Path, encoder_model) -> "TopLayersClassifier":
+        path = Path(path)
+        meta, state = cls.read_saved(path)
         head = cls(encoder_model, int(meta["n_top"]), tuple(json.loads(meta["labels"])))
-        state = {k: v.float() for k, v in load_file(str(path)).items()}
         if "news_mix" in meta:
             head.set_news_layer(state["news.weight"], state["news.bias"], float(meta["news_mix"]))
         missing, unexpected = head.load_state_dict(state, strict=False)

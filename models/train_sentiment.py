@@ -388,6 +388,11 @@ def _stage1_key(args) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
+def stage1_path(args) -> Path:
+    """Where stage 1 (tweets only) is cached for these settings (`models.train stance` starts from it)."""
+    return Path(args.cache_dir) / f"stage1-{_stage1_key(args)}.pt"
+
+
 def main(argv=None) -> dict:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     torch = _torch(args.threads)
@@ -458,7 +463,7 @@ def main(argv=None) -> dict:
         torch.manual_seed(args.seed)
         return TopLayersClassifier(enc.model, args.n_top, LABELS)
 
-    s1_path = Path(args.cache_dir) / f"stage1-{_stage1_key(args)}.pt"
+    s1_path = stage1_path(args)
     head = new_head()
     t1 = time.perf_counter()
     if s1_path.exists():

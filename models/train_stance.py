@@ -38,6 +38,7 @@ LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
 N_TOP = 6
 SEED = 13
 INIT_DEFAULT = "sentiment-stage1"
+INPUT = "actor | topic: description [SEP] evidence"  # dashboard.stance.pair_text; saved in the weights' metadata
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
 
@@ -332,8 +333,7 @@ def sentiment_stage1() -> Path:
     the same file)."""
     from . import train_sentiment as ts
 
-    args = ts.parse_args([])
-    path = Path(args.cache_dir) / f"stage1-{ts._stage1_key(args)}.pt"
+    path = ts.stage1_path(ts.parse_args([]))
     if not path.exists():
         print(f"{path} is missing: training the sentiment stage 1 on the tweets first")
         ts.main(["--news-epochs", "0", "--news-mix", "0", "--out", ""])
@@ -348,13 +348,11 @@ def init_state(path: Path, num_layers: int, n_top: int, classifier: bool = True)
     The label orders match: (negative, neutral, positive) -> (against, neutral, favor)."""
     import torch
 
-    if path.suffix == ".safetensors":
-        from safetensors import safe_open
-        from safetensors.torch import load_file
+    from .heads import TopLayersClassifier
 
-        with safe_open(str(path), framework="pt") as f:
-            k = int((f.metadata() or {})["n_top"])
-        state = {n: v.float() for n, v in load_file(str(path)).items()}
+    if path.suffix == ".safetensors":
+        meta, state = TopLayersClassifier.read_saved(path)
+        k = int(meta["n_top"])
     else:
         state = torch.load(path, map_location="cpu", weights_only=True)
         k = 1 + max(int(n.split(".")[1]) for n in state if n.startswith("layers."))
@@ -466,8 +464,7 @@ def main(argv: list[str] | None = None):
             head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
-                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k),
-                                                                    "input": "actor | topic: description [SEP] evidence"})
+                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k), "input": INPUT})
             per_fold.append(round(acc, 4))
             correct += round(acc * len(te))
             n += len(te)
@@ -489,7 +486,7 @@ def main(argv: list[str] | None = None):
         if args.errors and p != e["stance"]:
             print(f"  miss [{e['form']}] {e['actor']} / {e['topic']}: gold {e['stance']}, got {p}: {e['evidence'][:100]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    head.save(args.out, {"task": "stance", "input": "actor | topic: description [SEP] evidence",
+    head.save(args.out, {"task": "stance", "input": INPUT,
                          "base": encoder.spec.name_or_path, "heldout_accuracy": acc_held})
     args.out.chmod(0o644)  # a committed file: readable by everyone
     metrics["seconds"] = round(time.perf_counter() - t_start, 1)
