@@ -34,8 +34,8 @@ import pandas as pd
 # (grid search of THRESHOLD, MARGIN, SECONDARY and ARTICLE_WEIGHT for micro-F1 over paragraph x topic; see models/MODEL_CARD.md).
 THRESHOLD = 0.10  # below this nothing is assigned (a paragraph may have no topic)
 MARGIN = 0.0  # topics this close to the best are assigned too
-SECONDARY = 0.55  # a further topic that a sentence is mainly about, with this similarity, is assigned too
-LEXICAL = 0.25  # a topic whose name (or keywords) the paragraph spells out needs only this score (9: off)
+SECONDARY = 0.5  # a further topic that a sentence is mainly about, with this similarity, is assigned too
+LEXICAL = 0.2  # a topic whose name (or keywords) the paragraph spells out needs only this score (9: off)
 SENTENCE_MARGIN = 0.05  # a candidate sentence keeps its paragraph's topics this close to its best
 ARTICLE_WEIGHT = 0.5  # weight of the article embedding against the paragraph's own sentences
 
