@@ -360,7 +360,7 @@ def parse_args(argv):
     ap.add_argument("--news-mode", choices=("paragraph", "sentence", "both"), default="sentence",
                     help="paragraph: loss on the aggregated paragraph probabilities; sentence: every "
                          "sentence labelled with its paragraph's label; both: the two together")
-    ap.add_argument("--tweet-mix", type=int, default=10000, help="tweets mixed into stage 2")
+    ap.add_argument("--tweet-mix", type=int, default=20000, help="tweets mixed into stage 2")
     ap.add_argument("--news-c", type=float, default=1.0,
                     help="stage 3: inverse regularisation of the news layer (logistic regression on sentence embeddings)")
     ap.add_argument("--news-mix", type=float, default=0.4, help="stage 3: weight of the news layer at inference (0: none)")
