@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 # Calibrated on the dev train articles with `python -m dashboard.eval_stance --calibrate`
-# (grid search of THRESHOLD, MARGIN, SECONDARY and ARTICLE_WEIGHT for micro-F1 over paragraph x topic; see models/MODEL_CARD.md).
+# (grid search of THRESHOLD, MARGIN, SECONDARY, ARTICLE_WEIGHT and LEXICAL for micro-F1 over paragraph x topic; see models/MODEL_CARD.md).
 THRESHOLD = 0.10  # below this nothing is assigned (a paragraph may have no topic)
 MARGIN = 0.0  # topics this close to the best are assigned too
 SECONDARY = 0.5  # a further topic that a sentence is mainly about, with this similarity, is assigned too
