@@ -654,7 +654,9 @@ def split_piece(doc, p: Piece) -> list[Piece]:
     for i, t in enumerate(toks):
         if doc[t].text in ("of", "for") and i > 0:
             before = {_low(doc[x].text) for x in toks[:i]}
-            person_like = bool(before & TITLE_HEADS) or doc[toks[0]].text in GIVEN_NAMES
+            # "Eberhard Mosweu of the Tarvascan Climate Coalition": the parser's PERSON before "of"
+            person_like = (bool(before & TITLE_HEADS) or doc[toks[0]].text in GIVEN_NAMES
+                           or all(doc[x].ent_type_ == "PERSON" for x in toks[:i]))
             if before & OF_HEADS or p.labels.get("ORG", 0) > len(toks) / 2 and not person_like:
                 break
             a, b = _sub(doc, p, p.tok_start, t), _sub(doc, p, t + 1, p.tok_end)

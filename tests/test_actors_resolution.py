@@ -63,6 +63,10 @@ def actors(nlp, text: str, actors_file=None) -> list[tuple[str, str]]:
     # "X of Y": a person of a country, and one organisation name
     ("President Agnes Thorvald of Vossland watched the exchange at the Bank of Tessaly.",
      [("Agnes Thorvald", "person"), ("Vossland", "country"), ("Bank of Tessaly", "organisation")]),
+    # a person "of" an organisation, with no title: two actors, not one long organisation
+    ("“Every party says it wants to save the planet,” said Eberhard Mosweu of the Tarvascan Climate "
+     "Coalition, “until someone asks it to pay the heating bill.”",
+     [("Eberhard Mosweu", "person"), ("Tarvascan Climate Coalition", "organisation")]),
     # person evidence beyond spaCy's label: "X, who …", a title with a full stop
     ("Jurek Waszak, who leads the Free Farmers' Alliance, spoke first. Waszak said the protests would go on.",
      [("Jurek Waszak", "person"), ("Free Farmers' Alliance", "organisation")]),
