@@ -101,11 +101,14 @@ def calibrate(model, devs, encoded) -> dict:
 
 def stance_accuracy(stance_model, devs, topics) -> dict:
     desc = {t.name: t.description for t in topics}
-    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"], s["stance"], s.get("form", ""))
+    from .stance import evidence_context
+
+    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"], s["stance"], s.get("form", ""),
+              evidence_context(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"]))
              for d in devs for s in d.gold.get("stances", [])]
     if not items:
         return {"accuracy": None, "items": 0}
-    probs = stance_model.predict([i[:4] for i in items])
+    probs = stance_model.predict([i[:4] + (i[6],) for i in items])
     from .schema import STANCE_LABELS
 
     pred = [STANCE_LABELS[k] for k in probs.argmax(1)]

@@ -11,9 +11,11 @@ Candidates. An actor and a topic meet in a paragraph through
 The topics of a candidate are the paragraph's topics that its sentence is about
 (dashboard.topics.sentence_topics).
 
-Model. A cross-encoder: the embedded MiniLM reads "actor | topic: description [SEP] evidence"
-and a head fine-tuned here (the top layers + a classifier, models/train_stance.py) says
-against / neutral / favor. One row per (paragraph, actor, topic): the candidate with the most
+Model. A cross-encoder: the embedded MiniLM reads "actor | topic: description [SEP] evidence
+[SEP] paragraph context" (the context: the evidence's paragraph with the evidence replaced by "…",
+so a quote comes with its attribution and a sentence with its neighbours) and a head fine-tuned
+here (the top layers + a classifier, models/train_stance.py) says against / neutral / favor.
+A head saved without the context in its input format is given none. One row per (paragraph, actor, topic): the candidate with the most
 confident side; a pair whose every candidate is neutral is kept as neutral.
 
 Aggregation (pure pandas): `aggregate_stances`, `stance_matrix`, `stance_timeline`.
@@ -74,6 +76,8 @@ class StanceModel:
         self.head = head
         self.nli = nli
         self.spec = spec
+        # a head trained with the paragraph context reads it (its saved input format says so)
+        self.uses_context = head is not None and getattr(head, "meta", {}).get("input") == CONTEXT_INPUT
 
     @classmethod
     def load(cls, encoder, registry) -> "StanceModel":
@@ -91,19 +95,46 @@ class StanceModel:
         head = TopLayersClassifier.load(spec.resolved_path(), encoder.float_model)
         return cls(encoder, head=encoder.prepare_head(head), spec=spec)
 
-    def predict(self, items: list[tuple[str, str, str, str]], batch_size: int = 32) -> np.ndarray:
-        """items: (actor, topic name, topic description, evidence) -> probabilities (n, 3) in
-        STANCE_LABELS order."""
+    def predict(self, items: list[tuple], batch_size: int = 32) -> np.ndarray:
+        """items: (actor, topic name, topic description, evidence[, paragraph context]) ->
+        probabilities (n, 3) in STANCE_LABELS order. The context is read only by a head
+        trained with it."""
         if not items:
             return np.zeros((0, len(STANCE_LABELS)), dtype=np.float32)
         if self.nli is not None:
-            return self.nli.predict(items)
+            return self.nli.predict([tuple(i[:4]) for i in items])
+        if not self.uses_context:
+            items = [tuple(i[:4]) for i in items]
         return predict_head(self.head, self.encoder, items, batch_size=batch_size)
 
 
+CONTEXT_INPUT = "actor | topic: description [SEP] evidence [SEP] paragraph context"
+CONTEXT_MAX_LENGTH = 224  # with the paragraph context (the context's end is cut first)
+
+
+def evidence_context(paragraph_text: str, evidence: str) -> str:
+    """The paragraph around the evidence: its text with the evidence replaced by "…" (the
+    attribution of a quote, the sentences before and after a sentence)."""
+    text = " ".join(str(paragraph_text).split())
+    ev = " ".join(str(evidence).split())
+    i = text.find(ev) if ev else -1
+    return text if i < 0 else f"{text[:i]}…{text[i + len(ev):]}".strip()
+
+
+def _second(item) -> str:
+    """The second segment: the evidence, then its paragraph context when the item carries one."""
+    ev = item[3]
+    ctx = item[4] if len(item) > 4 else ""
+    return f"{ev} [SEP] {ctx}" if ctx and ctx != "…" else ev
+
+
 def encode_pairs(tokenizer, items, max_length: int = 160):
-    firsts = [pair_text(a, t, d) for a, t, d, _ in items]
-    seconds = [e for *_, e in items]
+    """items: (actor, topic, description, evidence[, context]); with a context the second
+    segment is "evidence [SEP] context" (longest-first truncation cuts the context's end)."""
+    firsts = [pair_text(a, t, d) for a, t, d, *_ in items]
+    seconds = [_second(i) for i in items]
+    if any(len(i) > 4 and i[4] for i in items):
+        max_length = max(max_length, CONTEXT_MAX_LENGTH)
     return tokenizer(firsts, seconds, padding=True, truncation="longest_first", max_length=max_length,
                      return_tensors="pt")
 
@@ -127,7 +158,7 @@ def predict_head(head, encoder, items, batch_size: int = 32) -> np.ndarray:
     import torch
 
     tok = encoder.tokenizer
-    lengths = [len(e) + len(a) + len(t) + len(d) for a, t, d, e in items]
+    lengths = [sum(len(x) for x in i) for i in items]
     order = np.argsort(lengths, kind="stable")
     out = np.zeros((len(items), len(STANCE_LABELS)), dtype=np.float32)
     head.eval()
@@ -152,6 +183,7 @@ class Candidate:
     evidence: str
     kind: str  # "quote" | "sentence"
     topics: tuple[str, ...]
+    context: str = ""  # the paragraph around the evidence (evidence_context)
 
 
 PRONOUNS = {"he", "she"}
@@ -237,8 +269,9 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
             out.append(Candidate(q.article_id, int(q.paragraph_index), int(q.sentence_index), q.speaker, ev, kind,
                                  topics_for(q.article_id, q.paragraph_index, q.sentence_index)))
 
+    ptext = dict(zip(zip(paras["article_id"], paras["paragraph_index"]), paras["text"])) if "text" in paras else {}
     if mentions is None or mentions.empty:
-        return _unique(out)
+        return _unique(out, ptext)
     ment = mentions[[(a, p) in ptopics for a, p in zip(mentions["article_id"], mentions["paragraph_index"])]]
     # the last person mentioned before each sentence (for "he said ..." / "she said ...")
     persons = mentions[mentions["actor_type"] == "person"].sort_values(["article_id", "paragraph_index", "start"])
@@ -288,18 +321,22 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
                 continue
             seen.add((key, actor))
             out.append(Candidate(aid, int(pi), int(si), actor, text, "sentence", topics_for(aid, pi, si)))
-    return _unique(out)
+    return _unique(out, ptext)
 
 
-def _unique(cands: list[Candidate]) -> list[Candidate]:
+def _unique(cands: list[Candidate], paragraph_texts: dict | None = None) -> list[Candidate]:
     """One candidate per (paragraph, actor, evidence): a short quote judged with its sentence and
-    the same sentence found through its subject are one."""
+    the same sentence found through its subject are one. Each gets its paragraph context from
+    `paragraph_texts` ((article id, paragraph index) -> text)."""
+    from dataclasses import replace
+
     seen, out = set(), []
     for c in cands:
         k = (c.article_id, c.paragraph_index, c.actor, c.evidence)
         if k not in seen:
             seen.add(k)
-            out.append(c)
+            text = (paragraph_texts or {}).get((c.article_id, c.paragraph_index))
+            out.append(replace(c, context=evidence_context(text, c.evidence)) if text else c)
     return out
 
 
@@ -312,7 +349,7 @@ def score_candidates(candidates: list[Candidate], model: StanceModel, topic_mode
     the benchmark's naive baseline."""
     desc = {t.name: t.description for t in topic_model.topics}
     rows = [(c, t) for c in candidates for t in c.topics]
-    items = [(c.actor, t, desc.get(t, ""), c.evidence) for c, t in rows]
+    items = [(c.actor, t, desc.get(t, ""), c.evidence, c.context) for c, t in rows]
     if per_paragraph_calls and rows:
         probs = np.zeros((len(rows), len(STANCE_LABELS)), dtype=np.float32)
         groups: dict[tuple, list[int]] = {}

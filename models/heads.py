@@ -103,5 +103,6 @@ class TopLayersClassifier(nn.Module):
         missing, unexpected = head.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise ValueError(f"{path.name} does not fit this encoder (missing {missing[:3]}, unexpected {unexpected[:3]})")
+        head.meta = meta
         head.eval()
         return head

@@ -1,7 +1,8 @@
 """Train the stance cross-encoder: `python -m models.train stance [--cv K] [--epochs N] [--out PATH]`.
 
-Input: "actor | topic: description [SEP] evidence" -> against / neutral / favor
-(dashboard.stance.pair_text). Model: the embedded MiniLM's bottom layers frozen, its top
+Input: "actor | topic: description [SEP] evidence [SEP] paragraph context" -> against / neutral /
+favor (dashboard.stance.pair_text, evidence_context: the context is the evidence's paragraph with
+the evidence replaced by "…"; `--no-context` leaves it out). Model: the embedded MiniLM's bottom layers frozen, its top
 N_TOP layers copied and fine-tuned with a linear classifier (models.heads.TopLayersClassifier);
 only the trained parameters are saved (fp16 safetensors). Training starts from the sentiment
 trainer's tweet-only stage 1 head (its 3 fine-tuned layers and its classifier, negative /
@@ -38,7 +39,7 @@ LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
 N_TOP = 6
 SEED = 13
 INIT_DEFAULT = "sentiment-stage1"
-INPUT = "actor | topic: description [SEP] evidence"  # dashboard.stance.pair_text; saved in the weights' metadata
+INPUT = "actor | topic: description [SEP] evidence"  # --no-context; saved in the weights' metadata (with context: dashboard.stance.CONTEXT_INPUT)
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
 
@@ -234,33 +235,39 @@ def sentence_view(paragraph_text: str, evidence: str) -> str:
     return paragraph_text[spans[0][0]:spans[-1][1]].strip() if spans else evidence
 
 
-def dev_examples(split: str, sentence_views: bool = False) -> list[dict]:
+def dev_examples(split: str, sentence_views: bool = False, context: bool = False) -> list[dict]:
     """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article).
     `sentence_views`: each item whose evidence is a clause or a quote also appears with its whole
     sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
-    often carry it."""
+    often carry it. `context`: each item also carries its paragraph context
+    (dashboard.stance.evidence_context)."""
     from dashboard.devset import DEV_TOPICS, load_dev
+    from dashboard.stance import evidence_context
     from dashboard.topics import load_topics
 
     desc = {t.name: t.description for t in load_topics(DEV_TOPICS)}
     out = []
     for d in load_dev(split):
         for s in d.gold.get("stances", []):
+            para = d.article.paragraphs[int(s["paragraph_index"])].text
             item = {"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
                     "evidence": s["evidence"], "stance": s["stance"], "form": s.get("form", ""),
-                    "article": d.name, "paragraph": int(s["paragraph_index"]), "source": "dev"}
+                    "article": d.name, "paragraph": int(s["paragraph_index"]), "source": "dev",
+                    "context": evidence_context(para, s["evidence"]) if context else ""}
             out.append(item)
             if sentence_views:
-                view = sentence_view(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"])
+                view = sentence_view(para, s["evidence"])
                 if view != s["evidence"].strip():
-                    out.append({**item, "evidence": view, "source": "dev-sentence"})
+                    out.append({**item, "evidence": view, "source": "dev-sentence",
+                                "context": evidence_context(para, view) if context else ""})
     return out
 
 
 # ---- training -------------------------------------------------------------------------------
 
 def _items(examples):
-    return [(e["actor"], e["topic"], e["description"], e["evidence"]) for e in examples]
+    """Model inputs: (actor, topic, description, evidence, paragraph context; "" when none)."""
+    return [(e["actor"], e["topic"], e["description"], e["evidence"], e.get("context", "")) for e in examples]
 
 
 def precompute(encoder, head_branch: int, examples, batch_size: int = 64):
@@ -393,6 +400,9 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--sentence-views", action=argparse.BooleanOptionalAction, default=True,
                     help="also train on each dev item's whole sentence as its evidence, as the pipeline's "
                          "candidates carry it (default: on)")
+    ap.add_argument("--context", action=argparse.BooleanOptionalAction, default=True,
+                    help="give the model the paragraph around the evidence after the evidence "
+                         "(dev items; templates and hand-written examples have none; default: on)")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
     ap.add_argument("--init-from", default=INIT_DEFAULT,
@@ -411,6 +421,8 @@ def main(argv: list[str] | None = None):
     import torch
 
     torch.set_num_threads(2)
+    from dashboard.stance import CONTEXT_INPUT
+
     from .encoder import Encoder
 
     t_start = time.perf_counter()
@@ -419,9 +431,10 @@ def main(argv: list[str] | None = None):
     vocab = set(encoder.tokenizer.get_vocab())
     templ = template_examples(args.templates, vocab, rng)
     hand = handwritten_examples(args.hand_extra)
-    dev_all = dev_examples("train", sentence_views=args.sentence_views)
+    dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context)
     dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
-    dev_held = dev_examples("heldout")
+    dev_held = dev_examples("heldout", context=args.context)
+    input_format = CONTEXT_INPUT if args.context else INPUT
     print(f"examples: {len(templ)} template, {len(hand)} hand-written, {len(dev_train)} dev train "
           f"({len({e['article'] for e in dev_train})} articles), {len(dev_held)} dev held-out (report only)")
     branch = encoder.num_layers - args.n_top
@@ -446,7 +459,8 @@ def main(argv: list[str] | None = None):
         print(f"initial layers{' and classifier' if args.init_classifier else ''} from {src}")
     base = f_templ + f_hand * args.hand_weight
     metrics: dict = {"n_template": len(templ), "n_handwritten": len(hand), "n_dev_train": len(dev_train),
-                     "n_dev_heldout": len(dev_held), "n_top": args.n_top, "epochs": args.epochs, "lr": args.lr}
+                     "n_dev_heldout": len(dev_held), "n_top": args.n_top, "epochs": args.epochs, "lr": args.lr,
+                     "context": args.context}
 
     if args.cv:
         arts = sorted({e["article"] for e in dev_train})
@@ -464,7 +478,7 @@ def main(argv: list[str] | None = None):
             head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
-                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k), "input": INPUT})
+                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k), "input": input_format})
             per_fold.append(round(acc, 4))
             correct += round(acc * len(te))
             n += len(te)
@@ -486,7 +500,7 @@ def main(argv: list[str] | None = None):
         if args.errors and p != e["stance"]:
             print(f"  miss [{e['form']}] {e['actor']} / {e['topic']}: gold {e['stance']}, got {p}: {e['evidence'][:100]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    head.save(args.out, {"task": "stance", "input": INPUT,
+    head.save(args.out, {"task": "stance", "input": input_format,
                          "base": encoder.spec.name_or_path, "heldout_accuracy": acc_held})
     args.out.chmod(0o644)  # a committed file: readable by everyone
     metrics["seconds"] = round(time.perf_counter() - t_start, 1)

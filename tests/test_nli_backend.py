@@ -65,6 +65,8 @@ def test_nli_backend_replaces_the_head_through_the_registry(tiny_random_nli_mode
     model = StanceModel.load(None, eng.registry)  # the NLI backend needs no encoder
     assert model.nli is not None and model.head is None
     assert model.predict(ITEMS).shape == (2, 3)
+    # a paragraph context (the pipeline's candidates carry one) is not part of the NLI premise
+    np.testing.assert_allclose(model.predict([i + ("Ost spoke in the capital.",) for i in ITEMS]), model.predict(ITEMS))
     assert str(tiny_random_nli_model) in eng.registry["nli"].version
 
 

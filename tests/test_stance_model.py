@@ -40,6 +40,22 @@ def test_stance_model_one_sentence_cases(engine):
     assert [STANCE_LABELS[i] for i in probs.argmax(1)] == [c[3] for c in CASES]
 
 
+def test_stance_head_reads_the_paragraph_context(engine):
+    """The same quote means opposite things in two paragraphs: the committed head is trained with
+    the paragraph context (its saved input format says so) and follows it."""
+    from dashboard.schema import STANCE_LABELS
+    from dashboard.stance import CONTEXT_INPUT
+
+    assert engine.stance.uses_context and engine.stance.head.meta["input"] == CONTEXT_INPUT
+    item = ("Ivo Renk", TARIFFS[0], TARIFFS[1], "This is only the beginning")
+    contexts = ["Parliament approved new duties on foreign steel on Monday. Ivo Renk, who wrote the bill, "
+                "welcomed the vote. “…,” he said.",
+                "Parliament scrapped the duties on foreign steel on Monday. Ivo Renk, who led the campaign "
+                "against them, welcomed the vote. “…,” he said."]
+    probs = engine.stance.predict([item + (c,) for c in contexts])
+    assert [STANCE_LABELS[i] for i in probs.argmax(1)] == ["favor", "against"]
+
+
 def test_stance_weights_small_and_only_trained_params():
     from safetensors import safe_open
 

@@ -67,6 +67,9 @@ def test_stance_candidates_subjects_quotes_and_nothing(nlp):
         ("Karl Brenn", 3, "sentence", "“We", ("Tariffs",)),
         ("Lena Ost", 0, "sentence", "Trade", ("Tariffs",)),
     ]  # "arrived in the capital" is no stance: sentence 1 yields nothing
+    # each candidate carries its paragraph context: the paragraph with the evidence cut out
+    quote = next(c for c in find_candidates(tables, _FlatTopics(["Tariffs"]), nlp) if c.kind == "quote")
+    assert quote.context.endswith("“…,” Brenn said.") and quote.context.startswith("Trade Minister Lena Ost")
 
 
 def test_stance_candidates_from_paragraph_parses_match_sentence_parses(nlp):

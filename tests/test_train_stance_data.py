@@ -31,6 +31,27 @@ def test_dev_examples_sentence_views_keep_labels_and_never_touch_heldout():
     assert held and not held & {e["article"] for e in views}
 
 
+def test_evidence_context_is_the_paragraph_around_the_evidence():
+    from dashboard.stance import evidence_context
+
+    quote = "This deal is a disaster for our members"
+    assert evidence_context(PARA, quote) == ('The union said it would not back the merger. "…," said Ada Korr, its '
+                                             'leader, adding that she supported a new strike ballot.')
+    assert evidence_context(PARA, "The union said it would not back the merger.").startswith('… "This deal')
+    assert evidence_context(PARA, PARA) == "…"  # the evidence is the whole paragraph: no context
+    assert evidence_context(PARA, "not in the paragraph") == PARA
+
+
+def test_dev_examples_carry_their_paragraph_context_only_when_asked():
+    plain = dev_examples("train")
+    ctx = dev_examples("train", sentence_views=True, context=True)
+    assert all(e["context"] == "" for e in plain)
+    assert all("…" in e["context"] and e["evidence"] not in e["context"] for e in ctx)
+    # the gold items are the same items, with a context added
+    gold = [{k: v for k, v in e.items() if k != "context"} for e in ctx if e["source"] == "dev"]
+    assert gold == [{k: v for k, v in e.items() if k != "context"} for e in plain]
+
+
 def test_init_state_maps_a_sentiment_head_onto_the_stance_layers(tmp_path):
     """--init-from: a 3-layer sentiment head's layer j becomes the 6-layer stance head's layer 3 + j,
     its classifier the stance classifier (negative/neutral/positive -> against/neutral/favor);
