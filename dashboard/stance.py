@@ -15,8 +15,9 @@ Model. A cross-encoder: the embedded MiniLM reads "actor | topic: description [S
 [SEP] paragraph context" (the context: the evidence's paragraph with the evidence replaced by "…",
 so a quote comes with its attribution and a sentence with its neighbours) and a head fine-tuned
 here (the top layers + a classifier, models/train_stance.py) says against / neutral / favor.
-A head saved without the context in its input format is given none. One row per (paragraph, actor, topic): the candidate with the most
-confident side; a pair whose every candidate is neutral is kept as neutral.
+A head saved without the context in its input format is given none. One row per (paragraph,
+actor, topic): the candidate with the most confident side; a pair whose every candidate is
+neutral is kept as neutral.
 
 Aggregation (pure pandas): `aggregate_stances`, `stance_matrix`, `stance_timeline`.
 Re-assigning topics after the topic list changes, without re-encoding: `reassign_store_topics`.

@@ -2,9 +2,9 @@
 
 Input: "actor | topic: description [SEP] evidence [SEP] paragraph context" -> against / neutral /
 favor (dashboard.stance.pair_text, evidence_context: the context is the evidence's paragraph with
-the evidence replaced by "…"; `--no-context` leaves it out). Model: the embedded MiniLM's bottom layers frozen, its top
-N_TOP layers copied and fine-tuned with a linear classifier (models.heads.TopLayersClassifier);
-only the trained parameters are saved (fp16 safetensors). Training starts from the sentiment
+the evidence replaced by "…"; `--no-context` leaves it out). Model: the embedded MiniLM's bottom
+layers frozen, its top N_TOP layers copied and fine-tuned with a linear classifier
+(models.heads.TopLayersClassifier); only the trained parameters are saved (fp16 safetensors). Training starts from the sentiment
 trainer's tweet-only stage 1 head (its 3 fine-tuned layers and its classifier, negative /
 neutral / positive read as against / neutral / favor; `--init-from none` starts from the base
 encoder): sentiment is the nearest task with a lot of labelled data.
@@ -39,7 +39,8 @@ LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
 N_TOP = 6
 SEED = 13
 INIT_DEFAULT = "sentiment-stage1"
-INPUT = "actor | topic: description [SEP] evidence"  # --no-context; saved in the weights' metadata (with context: dashboard.stance.CONTEXT_INPUT)
+# the input format saved in the weights' metadata with --no-context (with it: dashboard.stance.CONTEXT_INPUT)
+INPUT = "actor | topic: description [SEP] evidence"
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
 
@@ -478,7 +479,8 @@ def main(argv: list[str] | None = None):
             head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
-                head.save(args.fold_dir / f"fold{k}.safetensors", {"task": "stance", "fold": str(k), "input": input_format})
+                head.save(args.fold_dir / f"fold{k}.safetensors",
+                          {"task": "stance", "fold": str(k), "input": input_format})
             per_fold.append(round(acc, 4))
             correct += round(acc * len(te))
             n += len(te)
