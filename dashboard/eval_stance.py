@@ -103,22 +103,24 @@ def stance_accuracy(stance_model, devs, topics) -> dict:
     desc = {t.name: t.description for t in topics}
     from .stance import evidence_context
 
-    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"], s["stance"], s.get("form", ""),
-              evidence_context(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"]))
+    # (actor, topic, description, evidence, paragraph context: the model's input; stance, form)
+    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"],
+              evidence_context(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"]),
+              s["stance"], s.get("form", ""))
              for d in devs for s in d.gold.get("stances", [])]
     if not items:
         return {"accuracy": None, "items": 0}
-    probs = stance_model.predict([i[:4] + (i[6],) for i in items])
+    probs = stance_model.predict([i[:5] for i in items])
     from .schema import STANCE_LABELS
 
     pred = [STANCE_LABELS[k] for k in probs.argmax(1)]
-    ok = [p == i[4] for p, i in zip(pred, items)]
+    ok = [p == i[5] for p, i in zip(pred, items)]
     by = lambda key: {k: round(float(np.mean([o for o, i in zip(ok, items) if key(i) == k])), 4)  # noqa: E731
                       for k in sorted({key(i) for i in items})}
-    misses = [{"actor": i[0], "topic": i[1], "gold": i[4], "pred": p, "form": i[5], "evidence": i[3]}
+    misses = [{"actor": i[0], "topic": i[1], "gold": i[5], "pred": p, "form": i[6], "evidence": i[3]}
               for p, i, o in zip(pred, items, ok) if not o]
-    return {"accuracy": round(float(np.mean(ok)), 4), "items": len(items), "by_form": by(lambda i: i[5]),
-            "by_label": by(lambda i: i[4]), "misses": misses}
+    return {"accuracy": round(float(np.mean(ok)), 4), "items": len(items), "by_form": by(lambda i: i[6]),
+            "by_label": by(lambda i: i[5]), "misses": misses}
 
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,

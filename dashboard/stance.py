@@ -109,6 +109,8 @@ class StanceModel:
         return predict_head(self.head, self.encoder, items, batch_size=batch_size)
 
 
+# the input formats a head's metadata names (models/train_stance.py writes them)
+EVIDENCE_INPUT = "actor | topic: description [SEP] evidence"
 CONTEXT_INPUT = "actor | topic: description [SEP] evidence [SEP] paragraph context"
 CONTEXT_MAX_LENGTH = 224  # with the paragraph context (the context's end is cut first)
 
@@ -272,7 +274,7 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
 
     ptext = dict(zip(zip(paras["article_id"], paras["paragraph_index"]), paras["text"])) if "text" in paras else {}
     if mentions is None or mentions.empty:
-        return _unique(out, ptext)
+        return _with_context(_unique(out), ptext)
     ment = mentions[[(a, p) in ptopics for a, p in zip(mentions["article_id"], mentions["paragraph_index"])]]
     # the last person mentioned before each sentence (for "he said ..." / "she said ...")
     persons = mentions[mentions["actor_type"] == "person"].sort_values(["article_id", "paragraph_index", "start"])
@@ -322,23 +324,28 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
                 continue
             seen.add((key, actor))
             out.append(Candidate(aid, int(pi), int(si), actor, text, "sentence", topics_for(aid, pi, si)))
-    return _unique(out, ptext)
+    return _with_context(_unique(out), ptext)
 
 
-def _unique(cands: list[Candidate], paragraph_texts: dict | None = None) -> list[Candidate]:
+def _unique(cands: list[Candidate]) -> list[Candidate]:
     """One candidate per (paragraph, actor, evidence): a short quote judged with its sentence and
-    the same sentence found through its subject are one. Each gets its paragraph context from
-    `paragraph_texts` ((article id, paragraph index) -> text)."""
-    from dataclasses import replace
-
+    the same sentence found through its subject are one."""
     seen, out = set(), []
     for c in cands:
         k = (c.article_id, c.paragraph_index, c.actor, c.evidence)
         if k not in seen:
             seen.add(k)
-            text = (paragraph_texts or {}).get((c.article_id, c.paragraph_index))
-            out.append(replace(c, context=evidence_context(text, c.evidence)) if text else c)
+            out.append(c)
     return out
+
+
+def _with_context(cands: list[Candidate], paragraph_texts: dict) -> list[Candidate]:
+    """Each candidate with its paragraph context (`paragraph_texts`: (article id, paragraph
+    index) -> text)."""
+    from dataclasses import replace
+
+    return [replace(c, context=evidence_context(text, c.evidence))
+            if (text := paragraph_texts.get((c.article_id, c.paragraph_index))) else c for c in cands]
 
 
 # ---- the table ----------------------------------------------------------------------------------

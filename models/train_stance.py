@@ -4,10 +4,11 @@ Input: "actor | topic: description [SEP] evidence [SEP] paragraph context" -> ag
 favor (dashboard.stance.pair_text, evidence_context: the context is the evidence's paragraph with
 the evidence replaced by "…"; `--no-context` leaves it out). Model: the embedded MiniLM's bottom
 layers frozen, its top N_TOP layers copied and fine-tuned with a linear classifier
-(models.heads.TopLayersClassifier); only the trained parameters are saved (fp16 safetensors). Training starts from the sentiment
-trainer's tweet-only stage 1 head (its 3 fine-tuned layers and its classifier, negative /
-neutral / positive read as against / neutral / favor; `--init-from none` starts from the base
-encoder): sentiment is the nearest task with a lot of labelled data.
+(models.heads.TopLayersClassifier); only the trained parameters are saved (fp16 safetensors).
+Training starts from the sentiment trainer's tweet-only stage 1 head (its 3 fine-tuned layers
+and its classifier, negative / neutral / positive read as against / neutral / favor;
+`--init-from none` starts from the base encoder): sentiment is the nearest task with a lot of
+labelled data.
 
 Training data (nothing from the seeds or the dev held-out articles):
   1. the dev TRAIN articles' gold stance items (tests/data/dev, split "train");
@@ -39,8 +40,6 @@ LEXICON_DIR = "NewsSentiment/knowledge/bingliuopinion"
 N_TOP = 6
 SEED = 13
 INIT_DEFAULT = "sentiment-stage1"
-# the input format saved in the weights' metadata with --no-context (with it: dashboard.stance.CONTEXT_INPUT)
-INPUT = "actor | topic: description [SEP] evidence"
 LABELS = ("against", "neutral", "favor")
 LAB = {k: i for i, k in enumerate(LABELS)}
 
@@ -422,7 +421,7 @@ def main(argv: list[str] | None = None):
     import torch
 
     torch.set_num_threads(2)
-    from dashboard.stance import CONTEXT_INPUT
+    from dashboard.stance import CONTEXT_INPUT, EVIDENCE_INPUT
 
     from .encoder import Encoder
 
@@ -435,7 +434,7 @@ def main(argv: list[str] | None = None):
     dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context)
     dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
     dev_held = dev_examples("heldout", context=args.context)
-    input_format = CONTEXT_INPUT if args.context else INPUT
+    input_format = CONTEXT_INPUT if args.context else EVIDENCE_INPUT  # saved in the weights' metadata
     print(f"examples: {len(templ)} template, {len(hand)} hand-written, {len(dev_train)} dev train "
           f"({len({e['article'] for e in dev_train})} articles), {len(dev_held)} dev held-out (report only)")
     branch = encoder.num_layers - args.n_top
