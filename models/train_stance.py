@@ -30,6 +30,7 @@ import json
 import random
 import time
 from collections import Counter
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -157,10 +158,10 @@ def template_examples(n: int, vocab: set[str], rng: random.Random) -> list[dict]
             return rng.choice(topic["con"]), -1
         return rng.choice(topic["pro"]), +1
 
-    def add(actor, topic, evidence, polarity, kind):
+    def add(actor, topic, evidence, polarity, kind, x=None):
         label = "neutral" if polarity == 0 else ("favor" if polarity > 0 else "against")
         out.append({"actor": actor, "topic": topic["name"], "description": topic["description"],
-                    "evidence": evidence, "stance": label, "source": kind})
+                    "evidence": evidence, "stance": label, "source": kind, "phrase": x})
 
     def fill(t, a, kind, pron, x, b="", y=""):
         s = t.format(A=_surface(a, kind, rng), P=pron, Q=_poss(pron), X=x, XC=x[0].upper() + x[1:], B=b, Y=y,
@@ -175,34 +176,85 @@ def template_examples(n: int, vocab: set[str], rng: random.Random) -> list[dict]
         r = rng.random()
         if r < 0.40:
             pol, t = rng.choice(SENTENCE_TEMPLATES)
-            add(a, topic, fill(t, a, kind, pron, x), pol * xpol, "template")
+            add(a, topic, fill(t, a, kind, pron, x), pol * xpol, "template", x)
         elif r < 0.62:
             pol, t = rng.choice(QUOTE_TEMPLATES)
             ev = fill(t, a, kind, pron, x)
             if rng.random() < 0.3:  # the quote with its attribution
                 ev = f"“{ev},” {_surface(a, kind, rng)} said."
-            add(a, topic, ev, pol * xpol, "template-quote")
+            add(a, topic, ev, pol * xpol, "template-quote", x)
         elif r < 0.72:
             pol, t = rng.choice(ENDORSE_TEMPLATES)
-            add(a, topic, fill(t, a, kind, pron, x, b=_surface(b[0], b[1], rng)), pol * xpol, "template-endorse")
+            add(a, topic, fill(t, a, kind, pron, x, b=_surface(b[0], b[1], rng)), pol * xpol, "template-endorse", x)
         elif r < 0.82:
             other = rng.choice([t for t in topics if t is not topic])
             y, ypol = phrase(other)
             (px, py), t = rng.choice(TWO_TOPIC_TEMPLATES)
             ev = fill(t, a, kind, pron, x, y=y)
-            add(a, topic, ev, px * xpol, "template-two-topics")
-            add(a, other, ev, py * ypol, "template-two-topics")
+            add(a, topic, ev, px * xpol, "template-two-topics", x)
+            add(a, other, ev, py * ypol, "template-two-topics", y)
         elif r < 0.90:
             (pa, pb), t = rng.choice(TWO_ACTOR_TEMPLATES)
             ev = fill(t, a, kind, pron, x, b=_surface(b[0], b[1], rng))
-            add(a, topic, ev, pa * xpol, "template-two-actors")
-            add(b[0], topic, ev, pb * xpol, "template-two-actors")
+            add(a, topic, ev, pa * xpol, "template-two-actors", x)
+            add(b[0], topic, ev, pb * xpol, "template-two-actors", x)
         else:  # evidence about another topic: neutral on this one
             other = rng.choice([t for t in topics if t is not topic])
             y, _ = phrase(other)
             pol, t = rng.choice(SENTENCE_TEMPLATES + QUOTE_TEMPLATES)
-            add(a, topic, fill(t, a, kind, pron, y), 0, "template-off-topic")
+            add(a, topic, fill(t, a, kind, pron, y), 0, "template-off-topic", x)
     return out
+
+
+# Sentences around a template's evidence, for a model that reads the paragraph context: framing
+# that names the topic without taking a side, another actor's position on it, the same actor on
+# another topic. The label stays the evidence's: the context must not decide it on its own.
+CONTEXT_FRAMES = [
+    "Asked whether {B} would commit to {X}, {A} answered at length.",
+    "Reporters asked {A} about {X} at the end of the press conference.",
+    "The debate on {X} dominated the session on Thursday.",
+    "{XC} has been on the agenda for months.",
+    "Supporters and critics of {X} packed the hall.",
+    "{A} spoke after a meeting with {B}.",
+]
+
+
+def add_template_contexts(examples: list[dict], rng: random.Random, share: float = 0.6) -> None:
+    """Give `share` of the template examples a paragraph context (in place): a synthetic paragraph
+    of the evidence and one or two sentences from CONTEXT_FRAMES, another actor's stance on the
+    same topic (either side) or the actor's stance on another topic, cut as
+    dashboard.stance.evidence_context cuts a real one. A bare quote gets its attribution."""
+    from dashboard.stance import evidence_context
+
+    topics, actors = load_world()
+    for e in examples:
+        if not e["source"].startswith("template") or not e.get("phrase") or rng.random() >= share:
+            continue
+        x = e["phrase"]
+        kind = {n: k for n, k, _ in actors}.get(e["actor"], "organisation")
+        a = _surface(e["actor"], kind, rng)
+        b_name, b_kind, b_pron = rng.choice([t for t in actors if t[0] != e["actor"]
+                                             and t[0].split()[-1] not in e["evidence"]])
+        b = _surface(b_name, b_kind, rng)
+
+        def sentence():
+            r = rng.random()
+            if r < 0.45:
+                s = rng.choice(CONTEXT_FRAMES).format(A=a, B=b, X=x, XC=x[0].upper() + x[1:])
+            elif r < 0.8:  # another actor's position on the same topic, either side
+                s = rng.choice(SENTENCE_TEMPLATES)[1].format(A=b, P=b_pron, Q=_poss(b_pron), X=x)
+            else:  # the same actor on another topic
+                other = rng.choice([t for t in topics if t["name"] != e["topic"]])
+                s = rng.choice(SENTENCE_TEMPLATES)[1].format(A=a, P="they", Q="their", X=rng.choice(other["pro"]))
+            return s[0].upper() + s[1:]
+
+        ev = e["evidence"]
+        body = f"“{ev},” {a} said." if e["source"] == "template-quote" and not ev.startswith("“") else ev
+        parts = [sentence(), body] if rng.random() < 0.7 else [body]
+        if rng.random() < 0.4:
+            parts.append(sentence())
+        if len(parts) > 1 or body != ev:
+            e["context"] = evidence_context(" ".join(parts), ev)
 
 
 def handwritten_examples(extra: list[Path] = ()) -> list[dict]:
@@ -235,8 +287,10 @@ def sentence_view(paragraph_text: str, evidence: str) -> str:
     return paragraph_text[spans[0][0]:spans[-1][1]].strip() if spans else evidence
 
 
-def dev_examples(split: str, sentence_views: bool = False, context: bool = False) -> list[dict]:
+def dev_examples(split: str, sentence_views: bool = False, context: bool = False,
+                 exclude: tuple[str, ...] = ()) -> list[dict]:
     """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article).
+    `exclude`: fnmatch patterns of article names to leave out (e.g. "c4[3-9]").
     `sentence_views`: each item whose evidence is a clause or a quote also appears with its whole
     sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
     often carry it. `context`: each item also carries its paragraph context
@@ -248,6 +302,8 @@ def dev_examples(split: str, sentence_views: bool = False, context: bool = False
     desc = {t.name: t.description for t in load_topics(DEV_TOPICS)}
     out = []
     for d in load_dev(split):
+        if any(fnmatch(d.name, pat) for pat in exclude):
+            continue
         for s in d.gold.get("stances", []):
             para = d.article.paragraphs[int(s["paragraph_index"])].text
             item = {"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
@@ -403,6 +459,14 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--context", action=argparse.BooleanOptionalAction, default=True,
                     help="give the model the paragraph around the evidence after the evidence "
                          "(dev items; templates and hand-written examples have none; default: on)")
+    ap.add_argument("--template-context", type=float, default=0.0,
+                    help="with --context: the share of template examples given a synthetic paragraph "
+                         "context (framing, another actor's position, the actor on another topic; 0 = none)")
+    ap.add_argument("--exclude", default="",
+                    help="dev train articles to leave out: comma-separated name patterns, e.g. "
+                         "'c4[3-9],c50' (the committed weights leave out the seventh session's 24; see the card)")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="the training run's seed (shuffling, dropout); the examples do not change")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
     ap.add_argument("--init-from", default=INIT_DEFAULT,
@@ -430,8 +494,11 @@ def main(argv: list[str] | None = None):
     encoder = Encoder()
     vocab = set(encoder.tokenizer.get_vocab())
     templ = template_examples(args.templates, vocab, rng)
+    if args.context and args.template_context:
+        add_template_contexts(templ, random.Random(SEED + 1), args.template_context)
     hand = handwritten_examples(args.hand_extra)
-    dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context)
+    exclude = tuple(p.strip() for p in args.exclude.split(",") if p.strip())
+    dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context, exclude=exclude)
     dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
     dev_held = dev_examples("heldout", context=args.context)
     input_format = CONTEXT_INPUT if args.context else EVIDENCE_INPUT  # saved in the weights' metadata
@@ -475,7 +542,8 @@ def main(argv: list[str] | None = None):
             tr = dev_feats(fold)
             te = [e for e in dev_train if e["article"] in fold]
             print(f"CV fold {k + 1}/{args.cv}: {len(te)} items from {sorted(fold)}")
-            head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
+            head = train_head(encoder, base + tr, epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init,
+                              seed=args.seed)
             acc, _ = accuracy(head, encoder, te)
             if args.fold_dir:
                 head.save(args.fold_dir / f"fold{k}.safetensors",
@@ -492,7 +560,8 @@ def main(argv: list[str] | None = None):
             return metrics
 
     print("final model: all training data")
-    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init)
+    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init,
+                      seed=args.seed)
     acc_train, _ = accuracy(head, encoder, dev_train)
     acc_held, pred = accuracy(head, encoder, dev_held)
     metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})

@@ -84,3 +84,36 @@ def test_init_state_maps_a_sentiment_head_onto_the_stance_layers(tmp_path):
         assert not any(k.startswith("classifier.") for k in no_cls)
     with pytest.raises(ValueError):
         init_state(tmp_path / "stage1.pt", 6, 2)
+
+
+def test_template_contexts_surround_the_evidence_and_keep_every_label():
+    """--template-context: a share of the template examples get a synthetic paragraph around
+    their evidence; the evidence, the label and the other examples stay as they were."""
+    import random
+
+    from models.train_stance import add_template_contexts, template_examples
+
+    plain = template_examples(300, set(), random.Random(5))
+    ex = [dict(e) for e in plain]
+    add_template_contexts(ex, random.Random(6), share=0.6)
+    with_ctx = [e for e in ex if e.get("context")]
+    assert 0.4 * len(ex) < len(with_ctx) < 0.8 * len(ex)
+    for e, p in zip(ex, plain):
+        assert (e["evidence"], e["stance"], e["actor"], e["topic"]) == (p["evidence"], p["stance"], p["actor"], p["topic"])
+        if e.get("context"):
+            assert "…" in e["context"] and e["evidence"] not in e["context"] and e["context"] != "…"
+    # a bare quote is given its attribution, as a quote's paragraph has it
+    quotes = [e for e in with_ctx if e["source"] == "template-quote" and not e["evidence"].startswith("“")]
+    assert quotes and all("“…,”" in e["context"] for e in quotes)
+    assert not any(e.get("context") for e in template_examples(50, set(), random.Random(5)))
+
+
+def test_dev_examples_leave_out_the_excluded_articles():
+    """--exclude: the committed weights are reproduced without the articles added after them."""
+    every = dev_examples("train")
+    names = {e["article"] for e in every}
+    kept = dev_examples("train", exclude=("c4[3-9]", "c50", "e5*"))
+    left = {e["article"] for e in kept}
+    assert {"c43", "c50", "e51"} <= names and not {"c43", "c49", "c50", "e51", "e58"} & left
+    assert left == {n for n in names if not (n.startswith("e5") or n in {f"c{i}" for i in range(43, 51)})}
+    assert kept == [e for e in every if e["article"] in left]
