@@ -227,11 +227,12 @@ def add_template_contexts(examples: list[dict], rng: random.Random, share: float
     from dashboard.stance import evidence_context
 
     topics, actors = load_world()
+    kind_of = {n: k for n, k, _ in actors}
     for e in examples:
         if not e["source"].startswith("template") or not e.get("phrase") or rng.random() >= share:
             continue
         x = e["phrase"]
-        kind = {n: k for n, k, _ in actors}.get(e["actor"], "organisation")
+        kind = kind_of.get(e["actor"], "organisation")
         a = _surface(e["actor"], kind, rng)
         b_name, b_kind, b_pron = rng.choice([t for t in actors if t[0] != e["actor"]
                                              and t[0].split()[-1] not in e["evidence"]])
