@@ -91,9 +91,9 @@ class StanceModel:
         if spec.kind != "head":
             raise ValueError(f"the stance role takes a trained head (.safetensors), got {spec.name_or_path!r}; "
                              "for a zero-shot model use the nli role")
-        from models.heads import TopLayersClassifier
+        from models.heads import load_head
 
-        head = TopLayersClassifier.load(spec.resolved_path(), encoder.float_model)
+        head = load_head(spec.resolved_path(), encoder.float_model)  # one head or an ensemble of them
         return cls(encoder, head=encoder.prepare_head(head), spec=spec)
 
     def predict(self, items: list[tuple], batch_size: int = 32) -> np.ndarray:

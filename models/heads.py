@@ -106,3 +106,127 @@ class TopLayersClassifier(nn.Module):
         head.meta = meta
         head.eval()
         return head
+
+
+# ---- ensembles: several heads trained alike, stored as 4-bit deltas from the base encoder ----
+
+ENSEMBLE_FORMAT = "ensemble-int4-delta"
+_Q = 7  # int4 levels -7..7, one fp16 scale per output row
+
+
+def base_layer_state(encoder_model, n_top: int) -> dict:
+    """The base encoder's top `n_top` layers, named as a head's `layers.i.*` (fp32)."""
+    layers = encoder_model.encoder.layer
+    first = len(layers) - n_top
+    return {f"layers.{i - first}.{k}": v.detach().float()
+            for i in range(first, len(layers)) for k, v in layers[i].state_dict().items()}
+
+
+def base_fingerprint(base_state: dict) -> str:
+    """A short hash of the base weights the deltas are taken from: an ensemble is read only
+    against the encoder it was packed for."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(base_state):
+        h.update(k.encode())
+        h.update(base_state[k].contiguous().numpy().astype("<f4").tobytes())
+    return h.hexdigest()[:16]
+
+
+def _pack_int4(delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    scale = (delta.abs().amax(1, keepdim=True) / _Q).clamp_min(1e-12)
+    q = (delta / scale).round().clamp(-_Q, _Q).to(torch.int16) + 8  # 1..15
+    flat = q.flatten()
+    if flat.numel() % 2:
+        flat = torch.cat([flat, flat.new_full((1,), 8)])
+    packed = (flat[0::2] | (flat[1::2] << 4)).to(torch.uint8)
+    return packed, scale.squeeze(1).to(torch.float16)
+
+
+def _unpack_int4(packed: torch.Tensor, scale: torch.Tensor, shape) -> torch.Tensor:
+    p = packed.to(torch.int16)
+    flat = torch.stack([p & 15, p >> 4], 1).flatten()[: shape[0] * shape[1]]
+    return (flat.reshape(shape).float() - 8) * scale.float().unsqueeze(1)
+
+
+class HeadEnsemble(nn.Module):
+    """Heads of one architecture trained on the same data with different seeds; its
+    probabilities are the members' mean (`logits_from_branch` returns their log, so that a
+    softmax of it gives the mean back). Every member's layers are stored as 4-bit deltas
+    (one scale per output row) from the base encoder's layers; biases, LayerNorms and the
+    classifier as fp16."""
+
+    def __init__(self, members: list[TopLayersClassifier]):
+        super().__init__()
+        if not members or len({(m.n_top, m.labels) for m in members}) != 1:
+            raise ValueError("an ensemble needs members with the same number of layers and labels")
+        self.members = nn.ModuleList(members)
+        self.n_top, self.labels = members[0].n_top, members[0].labels
+        self.branch_layer = members[0].branch_layer
+        self.meta: dict = {}
+
+    def logits_from_branch(self, hidden, mask2d):
+        probs = torch.stack([torch.softmax(m.logits_from_branch(hidden, mask2d), -1) for m in self.members])
+        return torch.log(probs.mean(0).clamp_min(1e-12))
+
+    def save(self, path: str | Path, meta: dict, encoder_model) -> None:
+        from safetensors.torch import save_file
+
+        base = base_layer_state(encoder_model, self.n_top)
+        state = {}
+        for j, m in enumerate(self.members):
+            for k, v in m.state_dict().items():
+                v = v.detach().float()
+                if k in base and v.ndim == 2:
+                    state[f"m{j}.{k}.q4"], state[f"m{j}.{k}.scale"] = _pack_int4(v - base[k])
+                else:
+                    state[f"m{j}.{k}"] = v.to(torch.float16).contiguous()
+        meta = {"format": ENSEMBLE_FORMAT, "members": str(len(self.members)), "n_top": str(self.n_top),
+                "labels": json.dumps(list(self.labels)), "base_fingerprint": base_fingerprint(base),
+                **{k: str(v) for k, v in meta.items()}}
+        save_file(state, str(path), metadata=meta)
+
+    @classmethod
+    def load(cls, path: str | Path, encoder_model) -> "HeadEnsemble":
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+        if meta.get("format") != ENSEMBLE_FORMAT:
+            raise ValueError(f"{path.name} is not a head ensemble (format {meta.get('format')!r})")
+        n_top, labels = int(meta["n_top"]), tuple(json.loads(meta["labels"]))
+        base = base_layer_state(encoder_model, n_top)
+        if base_fingerprint(base) != meta.get("base_fingerprint"):
+            raise ValueError(f"{path.name} was packed against other base weights than this encoder's: "
+                             "its layers are stored as differences from them and cannot be read here")
+        saved = load_file(str(path))
+        members = []
+        for j in range(int(meta["members"])):
+            head = TopLayersClassifier(encoder_model, n_top, labels)
+            state = {}
+            for k, v in head.state_dict().items():
+                if f"m{j}.{k}.q4" in saved:
+                    state[k] = base[k] + _unpack_int4(saved[f"m{j}.{k}.q4"], saved[f"m{j}.{k}.scale"], v.shape)
+                else:
+                    state[k] = saved[f"m{j}.{k}"].float()
+            head.load_state_dict(state)
+            members.append(head)
+        ens = cls(members)
+        ens.meta = meta
+        ens.eval()
+        return ens
+
+
+def load_head(path: str | Path, encoder_model):
+    """A saved head: one `TopLayersClassifier` or a `HeadEnsemble`, as its metadata says."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if path.exists():
+        with safe_open(str(path), framework="pt") as f:
+            if (f.metadata() or {}).get("format") == ENSEMBLE_FORMAT:
+                return HeadEnsemble.load(path, encoder_model)
+    return TopLayersClassifier.load(path, encoder_model)

@@ -468,6 +468,10 @@ def main(argv: list[str] | None = None):
                          "'c4[3-9],c50' (the committed weights leave out the seventh session's 24; see the card)")
     ap.add_argument("--seed", type=int, default=SEED,
                     help="the training run's seed (shuffling, dropout); the examples do not change")
+    ap.add_argument("--members", type=int, default=1,
+                    help="train this many heads alike, with seeds --seed, --seed + 1, ..., and save their "
+                         "ensemble (mean probabilities; 4-bit deltas from the base encoder, models.heads."
+                         "HeadEnsemble); 1 = one head, fp16 (the CV always trains single heads)")
     ap.add_argument("--hand-weight", type=int, default=3, help="repeat each hand-written example this many times")
     ap.add_argument("--n-top", type=int, default=N_TOP, help="how many top encoder layers to fine-tune")
     ap.add_argument("--init-from", default=INIT_DEFAULT,
@@ -489,6 +493,7 @@ def main(argv: list[str] | None = None):
     from dashboard.stance import CONTEXT_INPUT, EVIDENCE_INPUT
 
     from .encoder import Encoder
+    from .heads import HeadEnsemble
 
     t_start = time.perf_counter()
     rng = random.Random(SEED)
@@ -560,9 +565,15 @@ def main(argv: list[str] | None = None):
             print(json.dumps(metrics))
             return metrics
 
-    print("final model: all training data")
-    head = train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top, init=init,
-                      seed=args.seed)
+    print("final model: all training data" + (f", {args.members} members" if args.members > 1 else ""))
+    heads = []
+    for j in range(args.members):
+        heads.append(train_head(encoder, base + dev_feats(), epochs=args.epochs, lr=args.lr, n_top=args.n_top,
+                                init=init, seed=args.seed + j))
+        if args.members > 1:
+            print(f"  member {j + 1} (seed {args.seed + j}): held-out accuracy "
+                  f"{accuracy(heads[-1], encoder, dev_held)[0]:.3f}")
+    head = heads[0] if args.members == 1 else HeadEnsemble(heads)
     acc_train, _ = accuracy(head, encoder, dev_train)
     acc_held, pred = accuracy(head, encoder, dev_held)
     metrics.update({"dev_train_accuracy": round(acc_train, 4), "heldout_accuracy": round(acc_held, 4)})
@@ -571,8 +582,15 @@ def main(argv: list[str] | None = None):
         if args.errors and p != e["stance"]:
             print(f"  miss [{e['form']}] {e['actor']} / {e['topic']}: gold {e['stance']}, got {p}: {e['evidence'][:100]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    head.save(args.out, {"task": "stance", "input": input_format,
-                         "base": encoder.spec.name_or_path, "heldout_accuracy": acc_held})
+    meta = {"task": "stance", "input": input_format, "base": encoder.spec.name_or_path, "heldout_accuracy": acc_held}
+    if args.members > 1:
+        head.save(args.out, {**meta, "seeds": ",".join(str(args.seed + j) for j in range(args.members))},
+                  encoder.float_model)
+        saved_acc = accuracy(HeadEnsemble.load(args.out, encoder.float_model), encoder, dev_held)[0]
+        metrics["heldout_accuracy_saved"] = round(saved_acc, 4)
+        print(f"held-out accuracy of the saved (4-bit) ensemble {saved_acc:.3f}")
+    else:
+        head.save(args.out, meta)
     args.out.chmod(0o644)  # a committed file: readable by everyone
     metrics["seconds"] = round(time.perf_counter() - t_start, 1)
     metrics["size_mb"] = round(args.out.stat().st_size / 1e6, 2)

@@ -117,3 +117,20 @@ def test_dev_examples_leave_out_the_excluded_articles():
     assert {"c43", "c50", "e51"} <= names and not {"c43", "c49", "c50", "e51", "e58"} & left
     assert left == {n for n in names if not (n.startswith("e5") or n in {f"c{i}" for i in range(43, 51)})}
     assert kept == [e for e in every if e["article"] in left]
+
+
+def test_trainer_members_save_an_ensemble_that_loads(tmp_path):
+    """`--members 2` trains two heads (seeds 13 and 14) and saves their 4-bit ensemble, which
+    the stance model reads like a single head (tiny run: templates and hand-written examples,
+    one epoch, from the base encoder)."""
+    from safetensors import safe_open
+
+    from models.train_stance import main
+
+    out = tmp_path / "ens.safetensors"
+    metrics = main(["--members", "2", "--epochs", "1", "--templates", "20", "--hand-weight", "1",
+                    "--exclude", "*", "--init-from", "none", "--out", str(out)])
+    with safe_open(str(out), framework="pt") as f:
+        meta = f.metadata()
+    assert meta["format"] == "ensemble-int4-delta" and meta["members"] == "2" and meta["seeds"] == "13,14"
+    assert 0 <= metrics["heldout_accuracy_saved"] <= 1
