@@ -366,6 +366,22 @@ AGENT_OBJECT_VERBS = frozenset("urge accuse press warn thank criticise criticize
 DEMONYM_SUFFIXES = ("ians", "ian", "eans", "ean", "ans", "an", "ese", "ish", "ic", "is", "i", "ns", "n", "s")
 # endings of country names that a new name may carry ("Veldria", "Drelland", "Kazakhstan")
 COUNTRY_SUFFIXES = ("ia", "land", "stan")
+# institutions only a state has: "Pellwyn's foreign minister", "the government of Korvash" make a
+# new single-word name a country (a city has a mayor and a council, a company a chief executive)
+STATE_NOUNS = ("government", "parliament", "president", "presidency", "prime minister", "premier",
+               "foreign minister", "defence minister", "defense minister", "interior minister",
+               "finance minister", "foreign ministry", "defence ministry", "defense ministry", "foreign office",
+               "cabinet", "armed forces", "army", "navy", "air force", "coast guard", "border guards",
+               "border guard", "embassy", "ambassador", "head of state", "national assembly", "central bank")
+
+
+@lru_cache(maxsize=4096)
+def _state_pattern(name: str):
+    nouns = "|".join(sorted(STATE_NOUNS, key=len, reverse=True))
+    n = re.escape(name)
+    return re.compile(rf"\b{n}['’]s (?:[a-z-]+ )?(?:{nouns})\b"
+                      rf"|\b(?:government|parliament|president|prime minister|embassy|ambassador|armed forces) "
+                      rf"(?:of|to) {n}\b|\bthe {n} (?:government|parliament|cabinet|armed forces|army|navy)\b")
 # a lowercase noun right before a single new name that makes it an organisation ("the start-up Lumora")
 ORG_DESCRIPTORS = frozenset("""
     company firm start-up startup carmaker automaker retailer bank lender group maker manufacturer
@@ -921,7 +937,8 @@ class ActorExtractor:
         return bool(m and m.group(1).split()[-1] in ORG_DESCRIPTORS)
 
     def _countries(self, docs, pieces, art: _Article) -> None:
-        """Known countries, then new single-word names that a demonym of the article points to."""
+        """Known countries, then new single-word names that a demonym of the article points to, that
+        end like a country's name, or that have a state's institutions (STATE_NOUNS)."""
         single = [p for p in pieces if len(p.words) == 1]
         for p in pieces:
             f = self._file(p.text)
@@ -941,7 +958,8 @@ class ActorExtractor:
             derived = any(demonym_of(w, [n]) == n and not (demonym_of(n, [w]) == w and len(n) > len(w))
                           for w in words if w != n)
             evidence = self._place_evidence(docs, pieces, n)
-            if derived or (n.endswith(COUNTRY_SUFFIXES) and not evidence):
+            state = any(_state_pattern(n).search(doc_text(doc)) for doc in docs)
+            if derived or (n.endswith(COUNTRY_SUFFIXES) and not evidence) or (state and not evidence):
                 art.countries[n] = n
         # demonyms of new countries: "Marrowenian" -> Marrowen
         new = [c for c in art.countries.values()]

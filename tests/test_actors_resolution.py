@@ -50,6 +50,11 @@ def actors(nlp, text: str, actors_file=None) -> list[tuple[str, str]]:
     # an unseen capital acting as the speaker's state: "He said Kelmont would not sign"
     ("Ostravia's chief negotiator, Dorian Kask, was cautious. He said Kelmont would not sign any "
      "settlement.", [("Ostravia", "country"), ("Dorian Kask", "person")]),
+    # a new name with a state's institutions is a country, whatever its ending; a town's mayor is not one
+    ("Tessmoor's foreign minister, Ilka Brandvold, said the border would stay shut. Tessmoor wants the "
+     "observers back.", [("Tessmoor", "country"), ("Ilka Brandvold", "person")]),
+    ("The government of Quelleth rejected the offer.", [("Quelleth", "country")]),
+    ("Dunwick's mayor said the bridge would reopen in May.", []),
     # a town is not an actor
     ("Kalvaria's army withdrew. Brennick, a town of 9,000, now hosts nearly 30,000 people.",
      [("Kalvaria", "country")]),
