@@ -5,6 +5,10 @@ favor (dashboard.stance.pair_text, evidence_context: the context is the evidence
 the evidence replaced by "…"; `--no-context` leaves it out). Model: the embedded MiniLM's bottom
 layers frozen, its top N_TOP layers copied and fine-tuned with a linear classifier
 (models.heads.TopLayersClassifier); only the trained parameters are saved (fp16 safetensors).
+`--members N` trains N such heads with seeds --seed, --seed + 1, ... on the same examples and
+saves their ensemble (mean probabilities; each head's layers as 4-bit differences from the base
+encoder's, models.heads.HeadEnsemble), which is what the committed weights are when the model
+card says so.
 Training starts from the sentiment trainer's tweet-only stage 1 head (its 3 fine-tuned layers
 and its classifier, negative / neutral / positive read as against / neutral / favor;
 `--init-from none` starts from the base encoder): sentiment is the nearest task with a lot of

@@ -64,7 +64,13 @@ def test_stance_weights_small_and_only_trained_params():
         keys = list(f.keys())
         meta = f.metadata()
     assert meta["task"] == "stance" and json.loads(meta["labels"]) == ["against", "neutral", "favor"]
-    assert all(k.startswith(("layers.", "classifier.")) for k in keys)  # no embeddings, no frozen layers
+    # an ensemble of heads (MODEL_CARD.md ## Stance): each member's layers and classifier only,
+    # the layers as 4-bit differences from the base encoder; no embeddings, no frozen layers
+    assert meta["format"] == "ensemble-int4-delta" and int(meta["members"]) >= 2
+    members = {k.split(".", 1)[0] for k in keys}
+    assert members == {f"m{j}" for j in range(int(meta["members"]))}
+    assert all(k.split(".", 1)[1].startswith(("layers.", "classifier.")) for k in keys)
+    assert any(k.endswith(".q4") for k in keys)
 
 
 def test_stance_weights_reproduce_model_card_heldout(engine):
@@ -79,8 +85,8 @@ def test_stance_weights_reproduce_model_card_heldout(engine):
     assert res["accuracy"] == pytest.approx(float(m.group(1)), abs=0.02)
 
 
-# The model card's held-out stance accuracy is below target; these seed pairs are its
-# known misses (see models/MODEL_CARD.md, "## Stance", Seed done-when): kept visible as xfail.
+# These seed pairs are known misses of the committed stance model (see models/MODEL_CARD.md,
+# "## Stance", Seed done-when): kept visible as strict xfails.
 _MISS = pytest.mark.xfail(reason="known miss of the committed stance model (MODEL_CARD.md ## Stance)", strict=True)
 SEED_DONE_WHEN = [  # (actor contains, topic, stance)
     pytest.param("Trump", "US security guarantees", "against", marks=_MISS),
