@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None):
                          "context (framing, another actor's position, the actor on another topic; 0 = none)")
     ap.add_argument("--exclude", default="",
                     help="dev train articles to leave out: comma-separated name patterns, e.g. "
-                         "'c4[3-9],c50' (the committed weights leave out the seventh session's 24; see the card)")
+                         "'c4[3-9],c50' (the committed weights leave out the seventh and eighth sessions' 48; see the card)")
     ap.add_argument("--seed", type=int, default=SEED,
                     help="the training run's seed (shuffling, dropout); the examples do not change")
     ap.add_argument("--members", type=int, default=1,
