@@ -158,17 +158,31 @@ def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | Non
     return _e2e_summary(split or "all", _e2e_counts(split, engine, names))
 
 
+def gold_aggregate(items: list[dict]) -> dict:
+    """(actor, topic) -> the gold stance of an article's items aggregated as the table's rows are:
+    favor or against by the majority of the items that take a side, mixed on a tie, neutral
+    when none does."""
+    votes: dict[tuple, list[int]] = {}
+    for g in items:
+        v = votes.setdefault((g["actor"], g["topic"]), [0, 0])
+        v[0] += g["stance"] == "favor"
+        v[1] += g["stance"] == "against"
+    return {k: "favor" if f > a else "against" if a > f else "mixed" if f else "neutral"
+            for k, (f, a) in votes.items()}
+
+
 def _e2e_counts(split, engine, names) -> dict:
     import tempfile
 
     from .eval_extraction import _Names
     from .pipeline import Engine, score_articles
+    from .stance import aggregate_stances
     from .store import Store
 
     base = engine or Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS)
     base.encoder, base.sentiment, base.nlp, base.stance  # load once
     devs = [d for d in load_dev(None if split == "all" else split) if names is None or d.name in names]
-    gold_n = found = right = rows = rows_matched = 0
+    gold_n = found = right = rows = rows_matched = triples = triples_right = 0
     by_form: dict[str, list[int]] = {}
     for d in devs:
         loaded = {k: v for k, v in base._loaded.items() if k not in ("actors", "topics")}
@@ -178,6 +192,13 @@ def _e2e_counts(split, engine, names) -> dict:
         canon = _Names(d.gold)
         pred = {(int(r.paragraph_index), canon(r.actor), r.topic): r.stance for r in st.itertuples(index=False)}
         gold = {(int(g["paragraph_index"]), g["actor"], g["topic"]): g for g in d.gold.get("stances", [])}
+        # the article's aggregate per (actor, topic), as the stance matrix shows it, against the gold's
+        agg = aggregate_stances(st.assign(actor=[canon(a) for a in st["actor"]]), level="article") if len(st) else st
+        pred_agg = {(r.actor, r.topic): r.stance for r in agg.itertuples(index=False)}
+        gold_agg = gold_aggregate(d.gold.get("stances", []))
+        common = set(pred_agg) & set(gold_agg)
+        triples += len(common)
+        triples_right += sum(pred_agg[k] == gold_agg[k] for k in common)
         rows += len(pred)
         rows_matched += len(set(pred) & set(gold))
         for key, g in gold.items():
@@ -187,7 +208,7 @@ def _e2e_counts(split, engine, names) -> dict:
             right += ok
             by_form.setdefault(g.get("form", ""), []).append(int(ok))
     return {"articles": len(devs), "gold_pairs": gold_n, "found": found, "right": right, "rows": rows,
-            "rows_matched": rows_matched, "by_form": by_form}
+            "rows_matched": rows_matched, "triples": triples, "triples_right": triples_right, "by_form": by_form}
 
 
 def _e2e_summary(split: str, c: dict) -> dict:
@@ -198,7 +219,10 @@ def _e2e_summary(split: str, c: dict) -> dict:
             "accuracy_on_found": round(right / max(found, 1), 4),
             "end_to_end_accuracy": round(right / max(gold_n, 1), 4),
             "rows": rows, "rows_with_a_gold_pair": round(c["rows_matched"] / max(rows, 1), 4),
-            "end_to_end_by_form": {k: round(float(np.mean(v)), 2) for k, v in sorted(c["by_form"].items())}}
+            "end_to_end_by_form": {k: round(float(np.mean(v)), 2) for k, v in sorted(c["by_form"].items())},
+            # (actor, topic) per article with both gold items and rows: is the aggregate stance right?
+            "article_triples": c["triples"],
+            "article_stance_accuracy": round(c["triples_right"] / max(c["triples"], 1), 4)}
 
 
 def end_to_end_out_of_fold(fold_dir) -> dict:
@@ -218,7 +242,7 @@ def end_to_end_out_of_fold(fold_dir) -> dict:
                      model_overrides={"stance": str(fold_dir / f"fold{k}.safetensors")})
         parts.append(_e2e_counts("train", eng, set(fold)))
     total = {key: sum(p[key] for p in parts) for key in ("articles", "gold_pairs", "found", "right", "rows",
-                                                         "rows_matched")}
+                                                         "rows_matched", "triples", "triples_right")}
     total["by_form"] = {}
     for p in parts:
         for k, v in p["by_form"].items():

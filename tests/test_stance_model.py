@@ -161,6 +161,18 @@ def test_stance_end_to_end_eval_scores_the_table_against_gold_items():
     assert 0 < res["end_to_end_accuracy"] <= res["pair_recall"] <= 1
     assert res["rows"] > 0 and 0 < res["rows_with_a_gold_pair"] <= 1
     assert set(res["end_to_end_by_form"]) <= {"direct", "reported", "verb", "negation", "hedge", "endorse"}
+    # per article, each (actor, topic) with gold items and rows: its aggregate stance against the gold's
+    assert 0 < res["article_triples"] <= res["found"] and 0 <= res["article_stance_accuracy"] <= 1
+
+
+def test_gold_aggregate_is_the_majority_side_mixed_on_a_tie():
+    from dashboard.eval_stance import gold_aggregate
+
+    items = [{"actor": "A", "topic": "T", "stance": s} for s in ("favor", "favor", "against", "neutral")]
+    items += [{"actor": "B", "topic": "T", "stance": s} for s in ("favor", "against")]
+    items += [{"actor": "A", "topic": "U", "stance": "neutral"}, {"actor": "B", "topic": "U", "stance": "against"}]
+    assert gold_aggregate(items) == {("A", "T"): "favor", ("B", "T"): "mixed", ("A", "U"): "neutral",
+                                     ("B", "U"): "against"}
 
 
 def test_stance_end_to_end_out_of_fold_adds_up_the_folds(tmp_path):
@@ -175,5 +187,6 @@ def test_stance_end_to_end_out_of_fold_adds_up_the_folds(tmp_path):
     (tmp_path / "folds.json").write_text(json.dumps([["c03"], ["e17"]]))
     oof = end_to_end_out_of_fold(tmp_path)
     plain = end_to_end("train", names={"c03", "e17"})
-    for key in ("articles", "gold_pairs", "found", "right", "rows", "rows_matched", "end_to_end_accuracy"):
+    for key in ("articles", "gold_pairs", "found", "right", "rows", "rows_matched", "end_to_end_accuracy",
+                "article_triples", "article_stance_accuracy"):
         assert oof[key] == plain[key], key
