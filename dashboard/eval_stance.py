@@ -159,9 +159,9 @@ def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | Non
 
 
 def gold_aggregate(items: list[dict]) -> dict:
-    """(actor, topic) -> the gold stance of an article's items aggregated as the table's rows are:
-    favor or against by the majority of the items that take a side, mixed on a tie, neutral
-    when none does."""
+    """(actor, topic) -> the gold counterpart of an article's aggregate stance (the stance
+    matrix's cell): favor or against by the majority of the gold items that take a side (they
+    carry no confidence), mixed on a tie, neutral when none does."""
     votes: dict[tuple, list[int]] = {}
     for g in items:
         v = votes.setdefault((g["actor"], g["topic"]), [0, 0])
