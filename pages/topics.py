@@ -47,7 +47,8 @@ with tab_view:
         if over_time.empty:
             st.caption("No dated paragraphs carry a topic.")
         else:
-            st.caption("Paragraphs per topic by article date. Click a bar to filter by the topic.")
+            st.caption("Paragraphs per topic by article date; a paragraph with several topics counts in each, "
+                       "so a stack can be taller than the paragraphs of that date. Click a bar to filter by the topic.")
             filters.chart(charts.topics_over_time(over_time), key="tp_time", on_pick=filters.filter_from_pick("topics"))
         with st.expander("The numbers"):
             st.dataframe(breakdown, hide_index=True, width="stretch", column_config={

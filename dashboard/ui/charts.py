@@ -203,7 +203,7 @@ def topics_over_time(df: pd.DataFrame) -> go.Figure:
                              hovertext=[f"{esc(topic)}: {n} paragraphs ({s:.0%} of the {FREQ_NAMES.get(freq, freq)})"
                                         for n, s in zip(g["paragraphs"], g["share"])], hoverinfo="text+x"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="paragraphs")
+    fig.update_yaxes(title_text="paragraphs per topic")  # stacked: a multi-topic paragraph counts in each
     _count_axis(fig, df.groupby("period")["paragraphs"].sum().max() if len(df) else 0)
     _date_axis(fig, df["period"], freq)
     return _layout(fig, height=330)
