@@ -190,10 +190,11 @@ def _e2e_counts(split, engine, names) -> dict:
                      actors_file=None, _loaded=loaded)
         st = score_articles([d.article], eng)["stances"]
         canon = _Names(d.gold)
-        pred = {(int(r.paragraph_index), canon(r.actor), r.topic): r.stance for r in st.itertuples(index=False)}
+        st = st.assign(actor=[canon(a) for a in st["actor"]])  # the gold's names for the actors
+        pred = {(int(r.paragraph_index), r.actor, r.topic): r.stance for r in st.itertuples(index=False)}
         gold = {(int(g["paragraph_index"]), g["actor"], g["topic"]): g for g in d.gold.get("stances", [])}
         # the article's aggregate per (actor, topic), as the stance matrix shows it, against the gold's
-        agg = aggregate_stances(st.assign(actor=[canon(a) for a in st["actor"]]), level="article") if len(st) else st
+        agg = aggregate_stances(st, level="article")
         pred_agg = {(r.actor, r.topic): r.stance for r in agg.itertuples(index=False)}
         gold_agg = gold_aggregate(d.gold.get("stances", []))
         common = set(pred_agg) & set(gold_agg)
