@@ -46,7 +46,9 @@ def encode_dev(encoder, devs):
 
 
 def topic_f1(model, devs, encoded, **rule) -> dict:
-    """Micro P/R/F1 over paragraph x topic. `rule`: threshold, margin, secondary, article_weight."""
+    """Micro P/R/F1 over paragraph x topic, topics assigned as the pipeline does (the learned
+    combiner when the model has one, else the rule). `rule` (threshold, margin, secondary,
+    article_weight, lexical_min) evaluates the rule with other values instead."""
     old = topics_mod.ARTICLE_WEIGHT
     if rule.get("article_weight") is not None:
         topics_mod.ARTICLE_WEIGHT = rule["article_weight"]
@@ -54,9 +56,15 @@ def topic_f1(model, devs, encoded, **rule) -> dict:
     try:
         tp = fp = fn = 0
         for d, paras in zip(devs, encoded):
-            scores, local = model.article_scores([pe for pe, _ in paras], [se for _, se in paras])
-            for gold, s, loc, para in zip(d.gold["paragraphs"], scores, local, d.article.paragraphs):
-                pred = set(model.select(s, loc, lexical=model.lexical(para.text), **sel))
+            pe, se = [pe for pe, _ in paras], [se for _, se in paras]
+            if model.combiner is not None and not rule:
+                preds = model.assign_article(pe, se, [p.text for p in d.article.paragraphs])[0]
+            else:
+                scores, local = model.article_scores(pe, se)
+                preds = [model.select(s, loc, lexical=model.lexical(para.text), **sel)
+                         for s, loc, para in zip(scores, local, d.article.paragraphs)]
+            for gold, pred in zip(d.gold["paragraphs"], preds):
+                pred = set(pred)
                 g = set(gold.get("topics", []))
                 tp += len(pred & g)
                 fp += len(pred - g)
@@ -124,7 +132,12 @@ def stance_accuracy(stance_model, devs, topics) -> dict:
 
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
-             with_stance: bool = True, int8: bool = False) -> dict:
+             with_stance: bool = True, int8: bool = False, names: tuple[str, ...] = (),
+             topic_rule: bool = False) -> dict:
+    """Topic and stance figures on a split (`names`: fnmatch patterns of the articles to keep;
+    `topic_rule`: assign topics with the calibrated rule instead of the learned combiner)."""
+    from fnmatch import fnmatch
+
     from .pipeline import Engine
     from .store import Store
 
@@ -134,14 +147,17 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
 
         engine = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-eval-")), quantize=int8)
     topics = topics_mod.load_topics(DEV_TOPICS)
-    model = topics_mod.TopicModel(engine.encoder, topics)
-    devs = load_dev(None if split == "all" else split)
+    model = topics_mod.TopicModel(engine.encoder, topics, **({"combiner": None} if topic_rule else {}))
+    devs = [d for d in load_dev(None if split == "all" else split)
+            if not names or any(fnmatch(d.name, p) for p in names)]
     if not devs:
         raise SystemExit(f"no dev articles in split {split!r} under {DEV_TOPICS.parent}")
     encoded = encode_dev(engine.encoder, devs)
     out = {"split": split, "articles": len(devs),
-           "topics": {**topic_f1(model, devs, encoded), "threshold": model.threshold, "margin": model.margin,
-                      "secondary": topics_mod.SECONDARY, "article_weight": topics_mod.ARTICLE_WEIGHT},
+           "topics": {**topic_f1(model, devs, encoded),
+                      **({"assignment": "combiner", "tau": model.combiner.tau} if model.combiner is not None else
+                         {"assignment": "rule", "threshold": model.threshold, "margin": model.margin,
+                          "secondary": topics_mod.SECONDARY, "article_weight": topics_mod.ARTICLE_WEIGHT})},
            "stance": stance_accuracy(engine.stance, devs, topics) if with_stance else None}
     if do_calibrate:
         train = load_dev("train")
@@ -258,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--calibrate", action="store_true", help="grid-search the topic rule on the train split")
     ap.add_argument("--topics-only", action="store_true", help="skip the stance model")
+    ap.add_argument("--names", default="", help="comma-separated fnmatch patterns: only these dev articles")
+    ap.add_argument("--topic-rule", action="store_true",
+                    help="assign topics with the calibrated rule instead of the learned combiner")
     ap.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (encoder and stance head)")
     ap.add_argument("--end-to-end", action="store_true",
                     help="score the articles through the pipeline and compare its stance rows with the gold items")
@@ -270,15 +289,18 @@ def main(argv: list[str] | None = None) -> int:
         res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split)
         print(json.dumps(res, indent=None if args.json else 2))
         return 0
-    res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8)
+    names = tuple(p.strip() for p in args.names.split(",") if p.strip())
+    res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8,
+                   names=names, topic_rule=args.topic_rule)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0
     t, s = res["topics"], res["stance"]
     print(f"dev split {res['split']}: {res['articles']} articles, {t['paragraphs']} paragraphs")
-    print(f"topic F1 {t['f1']:.3f} (P {t['precision']:.3f}, R {t['recall']:.3f}; "
-          f"threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
-          f"article weight {t['article_weight']})")
+    how = (f"combiner, tau {t['tau']}" if t["assignment"] == "combiner" else
+           f"rule: threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
+           f"article weight {t['article_weight']}")
+    print(f"topic F1 {t['f1']:.3f} (P {t['precision']:.3f}, R {t['recall']:.3f}; {how})")
     if s and s["items"]:
         print(f"stance accuracy {s['accuracy']:.3f} on {s['items']} gold items")
         print("  by form:  " + ", ".join(f"{k} {v:.2f}" for k, v in s["by_form"].items()))

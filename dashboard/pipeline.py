@@ -25,10 +25,11 @@ from . import schema
 from .ingest import IngestError, check_size, iter_paths, read_document, safe_display_name, split_sentences
 from .schema import Article
 from .store import Store
+from .topics import DEFAULT_COMBINER
 
 log = logging.getLogger(__name__)
 
-PIPELINE_CODE_VERSION = "4"  # bump when a stage's code changes what it stores
+PIPELINE_CODE_VERSION = "5"  # bump when a stage's code changes what it stores
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_TOPICS = SEEDS_DIR / "topics.yaml"
 DEFAULT_ACTORS = SEEDS_DIR / "actors.yaml"
@@ -126,7 +127,8 @@ class Engine:
         """What a stored article depends on: every model, the topics and actors files, the code."""
         reg = self.registry
         raw = "|".join([self.model_key, reg["stance"].version, reg["ner"].version, reg["nli"].version,
-                        _file_digest(self.topics_file), _file_digest(self.actors_file), PIPELINE_CODE_VERSION])
+                        _file_digest(self.topics_file), _file_digest(self.actors_file), _file_digest(DEFAULT_COMBINER),
+                        PIPELINE_CODE_VERSION])
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

@@ -241,7 +241,7 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
     actor, in paragraphs that have topics. `docs`: the paragraphs' spaCy parses by (article id,
     paragraph index), when the caller has them (scoring does: the actors stage parsed them);
     otherwise each candidate sentence is parsed here with `nlp`."""
-    from .topics import _sentence_groups, sentence_topics
+    from .topics import _sentence_groups, quote_sentences, sentence_topics
 
     paras, sents = tables["paragraphs"], tables.get("sentences")
     mentions, quotes = tables.get("mentions"), tables.get("quotes")
@@ -261,6 +261,8 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
     def topics_for(aid, pi, si):
         return tuple(sentence_topics(topic_model, groups.get((aid, pi)), si, ptopics[(aid, pi)]))
 
+    spanned = quote_sentences(sents)
+
     if quotes is not None and not quotes.empty:
         for q in quotes.itertuples(index=False):
             if not q.speaker or (q.article_id, q.paragraph_index) not in ptopics:
@@ -269,8 +271,10 @@ def find_candidates(tables: dict, topic_model, nlp=None, docs: dict | None = Non
             kind = "quote"
             if len(_WORD.findall(ev)) < MIN_QUOTE_WORDS:
                 ev, kind = text_of.get((q.article_id, q.paragraph_index, q.sentence_index), ev), "sentence"
+            span = (spanned(q.article_id, q.paragraph_index, q.sentence_index, getattr(q, "start", None),
+                            getattr(q, "end", None)) if kind == "quote" else q.sentence_index)
             out.append(Candidate(q.article_id, int(q.paragraph_index), int(q.sentence_index), q.speaker, ev, kind,
-                                 topics_for(q.article_id, q.paragraph_index, q.sentence_index)))
+                                 topics_for(q.article_id, q.paragraph_index, span)))
 
     ptext = dict(zip(zip(paras["article_id"], paras["paragraph_index"]), paras["text"])) if "text" in paras else {}
     if mentions is None or mentions.empty:

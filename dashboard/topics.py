@@ -7,16 +7,23 @@ Produces: paragraphs.topics (list of names), paragraphs.topic_scores (JSON name 
 quotes.topics (list of names).
 
 A topic's similarity to a text is the best cosine over the topic's texts (name, description,
-"name: description", "name: keywords"). A paragraph's score for a topic mixes its own evidence
-(the mean of its two best sentences) with its article's (the mean paragraph embedding), so a
-short paragraph or a heading inherits its article's subject. The rule is generic, calibrated
-once on the dev train articles (never per topic), so it applies to topic lists nobody has seen:
+"name: description", "name: keywords"). Per (paragraph, topic), topic-agnostic features of
+those similarities (FEATURES: the paragraph's, its sentences' and its article's similarity,
+ranks and gaps among the topics, how the paragraph stands against its article, the
+spelled-out-name cue) go through a learned combiner (a logistic regression trained on the dev
+train articles, `python -m models.train topics`, models/weights/topics.json): a topic is
+assigned at probability >= tau, and the best topic also when its mixed similarity reaches
+THRESHOLD. No feature names a topic, so it applies to topic lists nobody has seen.
+
+Without the combiner file, the calibrated rule (calibrated once on the dev train articles,
+never per topic):
 
     assign t  iff  score(t) >= THRESHOLD  and  (score(t) >= best_score - MARGIN
                                                  or vote(t) >= SECONDARY)
 
-where vote(t) is the best similarity of a sentence of the paragraph whose own best topic is t
-(each sentence votes for one topic).
+where score mixes the article's embedding with the paragraph's own evidence (the mean of its
+two best sentences) and vote(t) is the best similarity of a sentence of the paragraph whose own
+best topic is t (each sentence votes for one topic).
 
 Changing the topic list only needs the stored embeddings (see `dashboard.stance.reassign_store_topics`).
 """
@@ -122,11 +129,50 @@ def parse_topics(data, source: str = "topics") -> list[Topic]:
     return out
 
 
+# What the learned combiner reads per (paragraph, topic); computed by TopicModel.article_features.
+FEATURES = ("article", "local", "best_sentence", "paragraph", "vote", "combined", "combined_gap", "local_gap",
+            "combined_rank", "local_rank", "local_vs_article", "local_vs_topics", "spelled_out", "article_rank",
+            "article_gap", "sentence_share", "log_sentences", "article_max_local", "is_best")
+DEFAULT_COMBINER = Path(__file__).resolve().parent.parent / "models" / "weights" / "topics.json"
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """A logistic regression over FEATURES (trained by `python -m models.train topics`): a
+    topic is assigned when its probability reaches `tau`, and the best-scoring topic also when
+    its combined similarity reaches `guard` (a paragraph about something keeps one topic)."""
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    tau: float
+    guard: float
+    meta: dict
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Combiner | None":
+        path = Path(path)
+        if not path.exists():
+            return None
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(d["features"]) != FEATURES:
+            raise ValueError(f"{path.name} was trained on other features; retrain with `python -m models.train topics`")
+        return cls(np.asarray(d["mean"], dtype=np.float32), np.asarray(d["scale"], dtype=np.float32),
+                   np.asarray(d["coef"], dtype=np.float32), float(d["intercept"]), float(d["tau"]),
+                   float(d["guard"]), dict(d.get("meta", {})))
+
+    def probability(self, feats: np.ndarray) -> np.ndarray:
+        z = ((feats - self.mean) / self.scale) @ self.coef + self.intercept
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
 class TopicModel:
     """Topic embeddings (computed once) and the assignment rule."""
 
-    def __init__(self, encoder, topics: list[Topic], threshold: float = THRESHOLD, margin: float = MARGIN):
+    def __init__(self, encoder, topics: list[Topic], threshold: float = THRESHOLD, margin: float = MARGIN,
+                 combiner: "Combiner | None | str" = "default"):
         self.encoder = encoder
+        self.combiner = Combiner.load(DEFAULT_COMBINER) if combiner == "default" else combiner
         self.topics = list(topics)
         self.names = [t.name for t in self.topics]
         self.threshold = threshold
@@ -187,6 +233,58 @@ class TopicModel:
         votes = np.stack([self.sentence_votes(s, p) for s, p in zip(sent_embs, para_embs)])
         return ARTICLE_WEIGHT * a[None, :] + (1 - ARTICLE_WEIGHT) * local, votes
 
+    def article_features(self, para_embs: list, sent_embs: list, texts: list[str]) -> np.ndarray:
+        """(paragraphs, topics, len(FEATURES)): what the learned combiner reads for each
+        (paragraph, topic) of one article. Every feature is topic-agnostic (similarities, ranks,
+        gaps, how the paragraph stands against its article), so it applies to any topic list."""
+        n, k = len(para_embs), len(self.topics)
+        if n == 0 or k == 0:
+            return np.zeros((n, k, len(FEATURES)), dtype=np.float32)
+        P = np.stack([np.asarray(p, dtype=np.float32) for p in para_embs])
+        art = P.mean(0)
+        art = art / (np.linalg.norm(art) + 1e-9)
+        a = self.similarity(art[None, :])[0]
+        psim = self.similarity(P)
+        sims = [self.similarity(np.asarray(s)) if s is not None and len(s) else psim[i:i + 1]
+                for i, s in enumerate(sent_embs)]
+        local = np.stack([np.sort(s, axis=0)[-2:].mean(0) for s in sims])
+        loc_mean, loc_max = local.mean(0), local.max(0)
+        a_rank = np.minimum((-a).argsort(kind="stable").argsort(), 5)
+        out = np.zeros((n, k, len(FEATURES)), dtype=np.float32)
+        for i, (s, loc) in enumerate(zip(sims, local)):
+            comb = 0.5 * a + 0.5 * loc
+            votes = np.zeros(k, dtype=np.float32)
+            for row in s:
+                j = int(row.argmax())
+                votes[j] = max(votes[j], row[j])
+            c_rank = (-comb).argsort(kind="stable").argsort()
+            l_rank = (-loc).argsort(kind="stable").argsort()
+            out[i] = np.stack([
+                a, loc, s.max(0), psim[i], votes, comb, comb - comb.max(), loc - loc.max(),
+                np.minimum(c_rank, 5), np.minimum(l_rank, 5), loc - loc_mean, loc - loc.mean(),
+                self.lexical(texts[i]).astype(np.float32), a_rank, a - a.max(),
+                np.bincount(s.argmax(1), minlength=k) / len(s), np.full(k, np.log(len(s))), loc_max,
+                (c_rank == 0).astype(np.float32)], axis=1)
+        return out
+
+    def assign_article(self, para_embs: list, sent_embs: list, texts: list[str]) -> tuple[list[list[str]], np.ndarray]:
+        """Topics of each paragraph of one article and its (paragraphs, topics) scores: with the
+        learned combiner (when loaded) its probabilities, else the rule's similarity scores."""
+        n = len(para_embs)
+        if n == 0 or not self.topics:
+            return [[] for _ in range(n)], np.zeros((n, len(self.topics)), dtype=np.float32)
+        if self.combiner is None:
+            scores, votes = self.article_scores(para_embs, sent_embs)
+            return [self.select(s, v, lexical=self.lexical(t)) for s, v, t in zip(scores, votes, texts)], scores
+        feats = self.article_features(para_embs, sent_embs, texts)
+        probs = self.combiner.probability(feats)
+        out = []
+        for f, p in zip(feats, probs):
+            chosen = (p >= self.combiner.tau) | ((f[:, FEATURES.index("is_best")] == 1)
+                                                 & (f[:, FEATURES.index("combined")] >= self.combiner.guard))
+            out.append([self.names[j] for j in np.argsort(-p, kind="stable") if chosen[j]])
+        return out, probs
+
     def lexical(self, text: str) -> np.ndarray:
         """(topics,) bool: does the text spell the topic out (its name's words, or a keyword)?"""
         if self._terms is None:
@@ -223,35 +321,33 @@ def _sentence_groups(sentences: pd.DataFrame) -> dict[tuple, tuple[list[int], np
     return out
 
 
-def paragraph_topic_scores(tables: dict, model: TopicModel) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per paragraph row (in table order): its (topics,) scores and its own (local) evidence."""
+def paragraph_topics(tables: dict, model: TopicModel) -> tuple[list[list[str]], list[np.ndarray]]:
+    """Per paragraph row (in table order): its topics and its (topics,) scores."""
     paras = tables["paragraphs"]
     groups = _sentence_groups(tables.get("sentences"))
+    topics: list = [None] * len(paras)
     scores: list = [None] * len(paras)
-    local: list = [None] * len(paras)
     pos = {k: i for i, k in enumerate(zip(paras["article_id"], paras["paragraph_index"]))}
     for aid, g in paras.groupby("article_id", sort=False):
         keys = list(zip(g["article_id"], g["paragraph_index"]))
         pe = [np.asarray(e, dtype=np.float32) for e in g["embedding"]]
         se = [groups.get(k, ([], None))[1] for k in keys]
-        s, loc = model.article_scores(pe, se)
-        for k, si, li in zip(keys, s, loc):
-            scores[pos[k]], local[pos[k]] = si, li
-    return scores, local
+        t, s = model.assign_article(pe, se, list(g["text"]))
+        for k, ti, si in zip(keys, t, s):
+            topics[pos[k]], scores[pos[k]] = ti, si
+    return topics, scores
 
 
 def assign_topics(tables: dict, model: TopicModel) -> None:
     """Fills the topics columns of paragraphs and quotes in place.
 
-    quotes.topics: the paragraph's topics that the quote's sentence scores within MARGIN of its
-    best (so a quote about one of two topics of its paragraph gets that one), else all of them.
+    quotes.topics: the paragraph's topics that the quote's sentences score within SENTENCE_MARGIN
+    of their best (so a quote about one of two topics of its paragraph gets that one).
     """
     paras = tables["paragraphs"]
     if paras.empty:
         return
-    scores, local = paragraph_topic_scores(tables, model)
-    topics = [model.select(s, loc, lexical=model.lexical(text))
-              for s, loc, text in zip(scores, local, paras["text"])]
+    topics, scores = paragraph_topics(tables, model)
     paras["topics"] = topics
     paras["topic_scores"] = [json.dumps({n: round(float(v), 4) for n, v in zip(model.names, s)}) for s in scores]
     quotes = tables.get("quotes")
@@ -259,21 +355,47 @@ def assign_topics(tables: dict, model: TopicModel) -> None:
         return
     by_para = {(a, p): t for a, p, t in zip(paras["article_id"], paras["paragraph_index"], topics)}
     groups = _sentence_groups(tables.get("sentences"))
+    spanned = quote_sentences(tables.get("sentences"))
+    cols = ["article_id", "paragraph_index", "sentence_index", "start", "end"]
     qtopics = []
-    for aid, pi, si in quotes[["article_id", "paragraph_index", "sentence_index"]].itertuples(index=False):
+    for aid, pi, si, st, en in (quotes[cols] if {"start", "end"} <= set(quotes) else
+                                quotes[cols[:3]].assign(start=None, end=None)).itertuples(index=False):
         ptop = by_para.get((aid, pi), [])
-        qtopics.append(sentence_topics(model, groups.get((aid, pi)), si, ptop))
+        qtopics.append(sentence_topics(model, groups.get((aid, pi)), spanned(aid, pi, si, st, en), ptop))
     quotes["topics"] = qtopics
 
 
 def sentence_topics(model: TopicModel, group, sentence_index, paragraph_topics: list[str]) -> list[str]:
-    """The paragraph's topics that one of its sentences is about (all of them when unsure)."""
+    """The paragraph's topics that one of its sentences is about (all of them when unsure).
+    `sentence_index` may be a list: a quote spanning several sentences is about a topic when
+    one of its sentences is (the best similarity over them)."""
     if len(paragraph_topics) <= 1 or group is None:
         return list(paragraph_topics)
     idx, emb = group
-    if sentence_index not in idx:
+    wanted = [i for i in (sentence_index if isinstance(sentence_index, (list, tuple)) else [sentence_index])
+              if i in idx]
+    if not wanted:
         return list(paragraph_topics)
-    sims = model.similarity(emb[idx.index(sentence_index)][None, :])[0]
+    sims = model.similarity(emb[[idx.index(i) for i in wanted]]).max(0)
     cand = {n: float(sims[model.names.index(n)]) for n in paragraph_topics}
     best = max(cand.values())
     return [n for n in paragraph_topics if cand[n] >= best - SENTENCE_MARGIN] or list(paragraph_topics)
+
+
+def quote_sentences(sentences: pd.DataFrame | None) -> "callable":
+    """(article id, paragraph index, sentence index, quote start, quote end) -> the indices of
+    the paragraph's sentences the quote overlaps (its own sentence when offsets are missing)."""
+    spans: dict[tuple, list[tuple[int, int, int]]] = {}
+    if sentences is not None and not sentences.empty:
+        for a, p, si, st, en in sentences[["article_id", "paragraph_index", "sentence_index", "start", "end"]] \
+                .itertuples(index=False):
+            spans.setdefault((a, p), []).append((int(si), int(st), int(en)))
+
+    def spanned(aid, pi, si, start, end) -> list[int]:
+        try:
+            start, end = int(start), int(end)
+        except (TypeError, ValueError):
+            return [int(si)]
+        hit = [i for i, st, en in spans.get((aid, pi), []) if st < end and start < en]
+        return hit or [int(si)]
+    return spanned

@@ -1,6 +1,6 @@
-"""Training entry point: `python -m models.train {sentiment,stance} [options]`.
+"""Training entry point: `python -m models.train {sentiment,stance,topics} [options]`.
 
-Each task lives in its own module (models/train_sentiment.py, models/train_stance.py) with a
+Each task lives in its own module (models/train_sentiment.py, models/train_stance.py, models/train_topics.py) with a
 `main(argv)`; the module is imported only when its task is asked for.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-TASKS = {"sentiment": "models.train_sentiment", "stance": "models.train_stance"}
+TASKS = {"sentiment": "models.train_sentiment", "stance": "models.train_stance", "topics": "models.train_topics"}
 
 
 def main(argv: list[str] | None = None):

@@ -108,3 +108,75 @@ def test_topics_lexical_cue_spells_out_the_name_or_a_keyword():
     assert model.select(scores, local, lexical=spelled, lexical_min=0.15) == ["Fishing quotas", "School meals"]
     assert model.select(scores, local, lexical=spelled, lexical_min=0.25) == ["Fishing quotas"]
     assert model.select(scores, local) == ["Fishing quotas"]
+
+
+def test_topics_quote_over_two_sentences_takes_the_topics_of_both(encoder):
+    """A quote whose first sentence says nothing topical ("Not on my watch.") is about what its
+    next sentence is about, not whatever topic its first sentence happens to be nearest."""
+    tables = make_tables(encoder, {"a1": [
+        "Fishing boats may catch a third less cod next year under the new quota.",
+        "The agency launched a probe towards Mars, and the ministry set new cod quotas for fishing boats.\n"
+        "Not on my watch.\nThe rockets will carry astronauts to Mars, she said."]})
+    p1 = tables["sentences"][tables["sentences"]["paragraph_index"] == 1]
+    start, end = int(p1["start"].iloc[1]), int(p1["end"].iloc[2]) - len(", she said.")
+    tables["quotes"] = pd.DataFrame([{"article_id": "a1", "paragraph_index": 1, "sentence_index": 1, "speaker": "Jo Park",
+                                      "quote": "Not on my watch. The rockets will carry astronauts to Mars",
+                                      "topics": [], "start": start, "end": end}])
+    model = TopicModel(encoder, TOPICS)
+    assign_topics(tables, model)
+    assert set(tables["paragraphs"]["topics"][1]) >= {"Fishing quotas", "Space exploration"}
+    # the first sentence alone is nearest to fishing (0.14 against 0.09)
+    sims = model.similarity(encoder.embed(["Not on my watch."]))[0]
+    assert sims[2] > sims[1]
+    assert list(tables["quotes"]["topics"]) == [["Space exploration"]]
+
+
+def test_topics_combiner_is_committed_and_reads_no_topic_name():
+    from dashboard.topics import DEFAULT_COMBINER, FEATURES, Combiner
+
+    comb = Combiner.load(DEFAULT_COMBINER)
+    assert comb is not None and len(comb.coef) == len(FEATURES) and 0 < comb.tau < 1
+    assert comb.meta["command"].startswith("python -m models.train topics")
+    # every feature is computed per (paragraph, topic) from similarities: any list length works
+    model = TopicModel(encoder=None, topics=TOPICS[:2], combiner=comb)
+    model._emb = [np.eye(4, dtype=np.float32)[:1], np.eye(4, dtype=np.float32)[1:2]]
+    feats = model.article_features([np.eye(4, dtype=np.float32)[0]], [np.eye(4, dtype=np.float32)[:1]], ["x"])
+    assert feats.shape == (1, 2, len(FEATURES))
+    topics, probs = model.assign_article([np.eye(4, dtype=np.float32)[0]], [np.eye(4, dtype=np.float32)[:1]], ["x"])
+    assert topics == [["School meals"]] and probs[0, 0] > probs[0, 1]
+
+
+def test_topics_rule_without_combiner_still_assigns(encoder):
+    tables = make_tables(encoder, {"a1": ["The agency launched a probe towards Mars on Tuesday."]})
+    assign_topics(tables, TopicModel(encoder, TOPICS, combiner=None))
+    assert list(tables["paragraphs"]["topics"]) == [["Space exploration"]]
+
+
+def test_topics_trainer_fits_a_combiner_that_loads(tmp_path):
+    """`python -m models.train topics` on a few dev train articles writes a file the pipeline loads."""
+    from dashboard.topics import Combiner
+    from models.train import main
+
+    out = tmp_path / "topics.json"
+    keep_out = "c[1-9]?,p*,e*"  # leaves the train articles c01-c07: a quick fit
+    assert main(["topics", "--exclude", keep_out, "--out", str(out)]) == 0
+    comb = Combiner.load(out)
+    assert comb.meta["exclude"] == keep_out and "python -m models.train topics --exclude" in comb.meta["command"]
+    assert 0.2 <= comb.tau <= 0.65 and np.isfinite(comb.coef).all()
+
+
+def test_topics_combiner_reproduces_model_card_heldout(encoder):
+    import re
+    from pathlib import Path
+
+    from dashboard.devset import DEV_TOPICS, load_dev
+    from dashboard.eval_stance import encode_dev, topic_f1
+
+    card = (Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    section = card.split("## Topics", 1)[1].split("\n## ", 1)[0]
+    m = re.search(r"Held-out topic F1 of the committed combiner: ([01]\.[0-9]+)", section)
+    assert m, "models/MODEL_CARD.md ## Topics must state the committed combiner's held-out topic F1"
+    devs = load_dev("heldout")
+    model = TopicModel(encoder, load_topics(DEV_TOPICS))
+    assert model.combiner is not None
+    assert topic_f1(model, devs, encode_dev(encoder, devs))["f1"] == pytest.approx(float(m.group(1)), abs=0.02)
