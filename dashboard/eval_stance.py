@@ -143,9 +143,13 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
 
     t0 = time.perf_counter()
     if engine is None:
+        import atexit
+        import shutil
         import tempfile
 
-        engine = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-eval-")), quantize=int8)
+        tmp = tempfile.mkdtemp(prefix="stancewatch-eval-")
+        atexit.register(shutil.rmtree, tmp, True)
+        engine = Engine(store=Store(tmp), quantize=int8)
     topics = topics_mod.load_topics(DEV_TOPICS)
     model = topics_mod.TopicModel(engine.encoder, topics, **({"combiner": None} if topic_rule else {}))
     devs = [d for d in load_dev(None if split == "all" else split)
@@ -195,16 +199,19 @@ def _e2e_counts(split, engine, names) -> dict:
     from .stance import aggregate_stances
     from .store import Store
 
-    base = engine or Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS)
-    base.encoder, base.sentiment, base.nlp, base.stance  # load once
-    devs = [d for d in load_dev(None if split == "all" else split) if names is None or d.name in names]
+    with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as tmp:
+        base = engine or Engine(store=Store(tmp), topics_file=DEV_TOPICS)
+        base.encoder, base.sentiment, base.nlp, base.stance  # load once
+        devs = [d for d in load_dev(None if split == "all" else split) if names is None or d.name in names]
+        loaded = {k: v for k, v in base._loaded.items() if k not in ("actors", "topics")}
+        scored = []
+        for d in devs:  # each article in a store of its own, removed after
+            with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as one:
+                eng = Engine(store=Store(one), topics_file=DEV_TOPICS, actors_file=None, _loaded=dict(loaded))
+                scored.append(score_articles([d.article], eng)["stances"])
     gold_n = found = right = rows = rows_matched = triples = triples_right = 0
     by_form: dict[str, list[int]] = {}
-    for d in devs:
-        loaded = {k: v for k, v in base._loaded.items() if k not in ("actors", "topics")}
-        eng = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS,
-                     actors_file=None, _loaded=loaded)
-        st = score_articles([d.article], eng)["stances"]
+    for d, st in zip(devs, scored):
         canon = _Names(d.gold)
         st = st.assign(actor=[canon(a) for a in st["actor"]])  # the gold's names for the actors
         pred = {(int(r.paragraph_index), r.actor, r.topic): r.stance for r in st.itertuples(index=False)}
@@ -255,9 +262,10 @@ def end_to_end_out_of_fold(fold_dir) -> dict:
     folds = json.loads((fold_dir / "folds.json").read_text())
     parts = []
     for k, fold in enumerate(folds):
-        eng = Engine(store=Store(tempfile.mkdtemp(prefix="stancewatch-e2e-")), topics_file=DEV_TOPICS,
-                     model_overrides={"stance": str(fold_dir / f"fold{k}.safetensors")})
-        parts.append(_e2e_counts("train", eng, set(fold)))
+        with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as tmp:
+            eng = Engine(store=Store(tmp), topics_file=DEV_TOPICS,
+                         model_overrides={"stance": str(fold_dir / f"fold{k}.safetensors")})
+            parts.append(_e2e_counts("train", eng, set(fold)))
     total = {key: sum(p[key] for p in parts) for key in ("articles", "gold_pairs", "found", "right", "rows",
                                                          "rows_matched", "triples", "triples_right")}
     total["by_form"] = {}
