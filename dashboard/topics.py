@@ -167,7 +167,7 @@ class Combiner:
 
 
 class TopicModel:
-    """Topic embeddings (computed once) and the assignment rule."""
+    """Topic embeddings (computed once) and the assignment: the learned combiner, else the rule."""
 
     def __init__(self, encoder, topics: list[Topic], threshold: float = THRESHOLD, margin: float = MARGIN,
                  combiner: "Combiner | None | str" = "default"):
