@@ -166,6 +166,28 @@ class Combiner:
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
+def combiner_choice(probs: np.ndarray, feats: np.ndarray, tau: float, guard: float) -> np.ndarray:
+    """The combiner's decision per (paragraph, topic): probability >= tau, or the paragraph's best
+    topic with its combined similarity >= guard."""
+    best = (feats[..., FEATURES.index("is_best")] == 1) & (feats[..., FEATURES.index("combined")] >= guard)
+    return (probs >= tau) | best
+
+
+def _two_best(sims: np.ndarray) -> np.ndarray:
+    """(topics,) the mean of the two best rows of a (sentences, topics) similarity matrix."""
+    return np.sort(sims, axis=0)[-2:].mean(0)
+
+
+def _votes(sims: np.ndarray) -> np.ndarray:
+    """(topics,) from a (sentences, topics) similarity matrix: for each topic, the best similarity
+    among the sentences whose best topic it is (0 where none is)."""
+    votes = np.zeros(sims.shape[1], dtype=np.float32)
+    for row in sims:
+        j = int(row.argmax())
+        votes[j] = max(votes[j], row[j])
+    return votes
+
+
 class TopicModel:
     """Topic embeddings (computed once) and the assignment: the learned combiner, else the rule."""
 
@@ -205,19 +227,13 @@ class TopicModel:
         """(topics,) a paragraph's own evidence: the mean of its two best sentences per topic."""
         if sent_emb is None or len(sent_emb) == 0:
             return self.similarity(np.asarray(para_emb).reshape(1, -1))[0]
-        sims = np.sort(self.similarity(np.asarray(sent_emb)), axis=0)
-        return sims[-2:].mean(0)
+        return _two_best(self.similarity(np.asarray(sent_emb)))
 
     def sentence_votes(self, sent_emb, para_emb) -> np.ndarray:
         """(topics,): for each topic, the best similarity among the sentences whose best topic it
         is (0 where no sentence is mainly about it)."""
         emb = sent_emb if sent_emb is not None and len(sent_emb) else np.asarray(para_emb).reshape(1, -1)
-        sims = self.similarity(np.asarray(emb))
-        votes = np.zeros(len(self.topics), dtype=np.float32)
-        for row in sims:
-            j = int(row.argmax())
-            votes[j] = max(votes[j], row[j])
-        return votes
+        return _votes(self.similarity(np.asarray(emb)))
 
     def article_scores(self, para_embs: list, sent_embs: list) -> tuple[np.ndarray, np.ndarray]:
         """For the paragraphs of one article: (scores, sentence votes) arrays (paragraphs, topics)."""
@@ -247,16 +263,13 @@ class TopicModel:
         psim = self.similarity(P)
         sims = [self.similarity(np.asarray(s)) if s is not None and len(s) else psim[i:i + 1]
                 for i, s in enumerate(sent_embs)]
-        local = np.stack([np.sort(s, axis=0)[-2:].mean(0) for s in sims])
+        local = np.stack([_two_best(s) for s in sims])
         loc_mean, loc_max = local.mean(0), local.max(0)
         a_rank = np.minimum((-a).argsort(kind="stable").argsort(), 5)
         out = np.zeros((n, k, len(FEATURES)), dtype=np.float32)
         for i, (s, loc) in enumerate(zip(sims, local)):
-            comb = 0.5 * a + 0.5 * loc
-            votes = np.zeros(k, dtype=np.float32)
-            for row in s:
-                j = int(row.argmax())
-                votes[j] = max(votes[j], row[j])
+            comb = 0.5 * a + 0.5 * loc  # the rule's mix at ARTICLE_WEIGHT 0.5, fixed for the trained combiner
+            votes = _votes(s)
             c_rank = (-comb).argsort(kind="stable").argsort()
             l_rank = (-loc).argsort(kind="stable").argsort()
             out[i] = np.stack([
@@ -278,12 +291,8 @@ class TopicModel:
             return [self.select(s, v, lexical=self.lexical(t)) for s, v, t in zip(scores, votes, texts)], scores
         feats = self.article_features(para_embs, sent_embs, texts)
         probs = self.combiner.probability(feats)
-        out = []
-        for f, p in zip(feats, probs):
-            chosen = (p >= self.combiner.tau) | ((f[:, FEATURES.index("is_best")] == 1)
-                                                 & (f[:, FEATURES.index("combined")] >= self.combiner.guard))
-            out.append([self.names[j] for j in np.argsort(-p, kind="stable") if chosen[j]])
-        return out, probs
+        chosen = combiner_choice(probs, feats, self.combiner.tau, self.combiner.guard)
+        return [[self.names[j] for j in np.argsort(-p, kind="stable") if c[j]] for p, c in zip(probs, chosen)], probs
 
     def lexical(self, text: str) -> np.ndarray:
         """(topics,) bool: does the text spell the topic out (its name's words, or a keyword)?"""

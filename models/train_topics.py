@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard.topics import DEFAULT_COMBINER, FEATURES, THRESHOLD
+from dashboard.topics import DEFAULT_COMBINER, FEATURES, THRESHOLD, combiner_choice
 
 TAUS = np.round(np.arange(0.2, 0.651, 0.025), 3)
 C = 1.0  # L2 strength of the logistic regression (sklearn's default; not tuned)
@@ -56,8 +56,7 @@ def micro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
 
 
 def decide(probs: np.ndarray, feats: np.ndarray, tau: float, guard: float = THRESHOLD) -> np.ndarray:
-    best = (feats[..., FEATURES.index("is_best")] == 1) & (feats[..., FEATURES.index("combined")] >= guard)
-    return (probs >= tau) | best
+    return combiner_choice(probs, feats, tau, guard)
 
 
 def fit(X: np.ndarray, Y: np.ndarray):
