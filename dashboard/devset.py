@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from .ingest import read_document
@@ -40,3 +41,13 @@ def load_dev(split: str | None = None, dev_dir: Path = DEV_DIR) -> list[DevArtic
         if split is None or gold.get("split", "train") == split:
             out.append(DevArticle(txt.stem, art, gold))
     return out
+
+
+def name_patterns(text: str) -> tuple[str, ...]:
+    """A command line's comma-separated fnmatch patterns of dev article names ("c4[3-9],p5?")."""
+    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
+
+
+def matches(name: str, patterns: tuple[str, ...]) -> bool:
+    """Does the article name match any of the patterns?"""
+    return any(fnmatch(name, p) for p in patterns)

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from . import topics as topics_mod
-from .devset import DEV_TOPICS, load_dev
+from .devset import DEV_TOPICS, load_dev, matches, name_patterns
 from .ingest import split_sentences
 
 
@@ -133,10 +133,10 @@ def stance_accuracy(stance_model, devs, topics) -> dict:
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
              with_stance: bool = True, int8: bool = False, names: tuple[str, ...] = (),
-             topic_rule: bool = False) -> dict:
+             topic_rule: bool = False, topics_file=None) -> dict:
     """Topic and stance figures on a split (`names`: fnmatch patterns of the articles to keep;
-    `topic_rule`: assign topics with the calibrated rule instead of the learned combiner)."""
-    from fnmatch import fnmatch
+    `topic_rule`: assign topics with the calibrated rule instead of the learned combiner;
+    `topics_file`: another list of the dev topics, the same names (e.g. with keywords))."""
 
     from .pipeline import Engine
     from .store import Store
@@ -150,10 +150,12 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
         tmp = tempfile.mkdtemp(prefix="stancewatch-eval-")
         atexit.register(shutil.rmtree, tmp, True)
         engine = Engine(store=Store(tmp), quantize=int8)
-    topics = topics_mod.load_topics(DEV_TOPICS)
+    topics = topics_mod.load_topics(topics_file or DEV_TOPICS)
+    if {t.name for t in topics} != {t.name for t in topics_mod.load_topics(DEV_TOPICS)}:
+        raise SystemExit(f"{topics_file}: the topics must have the dev topics' names (the gold labels use them)")
     model = topics_mod.TopicModel(engine.encoder, topics, **({"combiner": None} if topic_rule else {}))
     devs = [d for d in load_dev(None if split == "all" else split)
-            if not names or any(fnmatch(d.name, p) for p in names)]
+            if not names or matches(d.name, names)]
     if not devs:
         raise SystemExit(f"no dev articles in split {split!r} under {DEV_TOPICS.parent}")
     encoded = encode_dev(engine.encoder, devs)
@@ -285,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--names", default="", help="comma-separated fnmatch patterns: only these dev articles")
     ap.add_argument("--topic-rule", action="store_true",
                     help="assign topics with the calibrated rule instead of the learned combiner")
+    ap.add_argument("--topics", default=None,
+                    help="another list of the dev topics with the same names (e.g. tests/data/dev/topics_keywords.yaml)")
     ap.add_argument("--int8", action="store_true", help="int8 dynamic quantisation (encoder and stance head)")
     ap.add_argument("--end-to-end", action="store_true",
                     help="score the articles through the pipeline and compare its stance rows with the gold items")
@@ -293,13 +297,19 @@ def main(argv: list[str] | None = None) -> int:
                          "`python -m models.train stance --cv K --fold-dir DIR`")
     ap.add_argument("--errors", action="store_true", help="list the missed stance items (never for tuning on held-out)")
     args = ap.parse_args(argv)
+    names = name_patterns(args.names)
     if args.end_to_end:
-        res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split)
+        if args.fold_dir and names:
+            raise SystemExit("--names does not apply with --fold-dir (each fold scores the articles it left out)")
+        chosen = {d.name for d in load_dev(None if args.split == "all" else args.split)
+                  if matches(d.name, names)} if names else None
+        if chosen is not None and not chosen:
+            raise SystemExit(f"no dev articles in split {args.split!r} match {args.names!r}")
+        res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split, names=chosen)
         print(json.dumps(res, indent=None if args.json else 2))
         return 0
-    names = tuple(p.strip() for p in args.names.split(",") if p.strip())
     res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8,
-                   names=names, topic_rule=args.topic_rule)
+                   names=names, topic_rule=args.topic_rule, topics_file=args.topics)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0

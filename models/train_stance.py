@@ -34,7 +34,6 @@ import json
 import random
 import time
 from collections import Counter
-from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -300,14 +299,14 @@ def dev_examples(split: str, sentence_views: bool = False, context: bool = False
     sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
     often carry it. `context`: each item also carries its paragraph context
     (dashboard.stance.evidence_context)."""
-    from dashboard.devset import DEV_TOPICS, load_dev
+    from dashboard.devset import DEV_TOPICS, load_dev, matches
     from dashboard.stance import evidence_context
     from dashboard.topics import load_topics
 
     desc = {t.name: t.description for t in load_topics(DEV_TOPICS)}
     out = []
     for d in load_dev(split):
-        if any(fnmatch(d.name, pat) for pat in exclude):
+        if matches(d.name, exclude):
             continue
         for s in d.gold.get("stances", []):
             para = d.article.paragraphs[int(s["paragraph_index"])].text
@@ -494,6 +493,7 @@ def main(argv: list[str] | None = None):
     import torch
 
     torch.set_num_threads(2)
+    from dashboard.devset import name_patterns
     from dashboard.stance import CONTEXT_INPUT, EVIDENCE_INPUT
 
     from .encoder import Encoder
@@ -507,7 +507,7 @@ def main(argv: list[str] | None = None):
     if args.context and args.template_context:
         add_template_contexts(templ, random.Random(SEED + 1), args.template_context)
     hand = handwritten_examples(args.hand_extra)
-    exclude = tuple(p.strip() for p in args.exclude.split(",") if p.strip())
+    exclude = name_patterns(args.exclude)
     dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context, exclude=exclude)
     dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
     dev_held = dev_examples("heldout", context=args.context)
