@@ -136,11 +136,45 @@ FEATURES = ("article", "local", "best_sentence", "paragraph", "vote", "combined"
 DEFAULT_COMBINER = Path(__file__).resolve().parent.parent / "models" / "weights" / "topics.json"
 
 
+# Similarity levels (normalised per article when the combiner asks for it) and differences of
+# similarities (divided by the article's spread of `local`): a topic list whose texts sit closer to
+# the articles (specific names, keywords) raises every cosine, not the order within an article.
+LEVEL_FEATURES = ("article", "local", "best_sentence", "paragraph", "vote", "combined", "article_max_local")
+DIFF_FEATURES = ("combined_gap", "local_gap", "local_vs_article", "local_vs_topics", "article_gap")
+
+
+def normalise_article(feats: np.ndarray) -> np.ndarray:
+    """(paragraphs, topics, FEATURES) of ONE article with its similarity levels standardised over
+    the article's (paragraph, topic) cells and its similarity differences divided by the spread of
+    `local`; ranks, counts and cues unchanged."""
+    out = np.array(feats, dtype=np.float32, copy=True)
+    if out.size == 0:
+        return out
+    spread = float(out[..., FEATURES.index("local")].std()) + 1e-6
+    for name in LEVEL_FEATURES:
+        k = FEATURES.index(name)
+        out[..., k] = (out[..., k] - out[..., k].mean()) / (out[..., k].std() + 1e-6)
+    for name in DIFF_FEATURES:
+        k = FEATURES.index(name)
+        out[..., k] = out[..., k] / spread
+    return out
+
+
+def poly2(z: np.ndarray) -> np.ndarray:
+    """(..., F) -> (..., F + F(F+1)/2): the features, then every product z_i z_j with i <= j
+    (the order of scikit-learn's PolynomialFeatures(2, include_bias=False))."""
+    i, j = np.triu_indices(z.shape[-1])
+    return np.concatenate([z, z[..., i] * z[..., j]], axis=-1)
+
+
 @dataclass(frozen=True)
 class Combiner:
     """A logistic regression over FEATURES (trained by `python -m models.train topics`): a
     topic is assigned when its probability reaches `tau`, and the best-scoring topic also when
-    its combined similarity reaches `guard` (a paragraph about something keeps one topic)."""
+    its combined similarity reaches `guard` (a paragraph about something keeps one topic).
+    `normalise`: the features are first normalised per article (normalise_article); `degree` 2:
+    the standardised features and their pairwise products (poly2), standardised again
+    (`mean2`, `scale2`), feed the regression."""
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
@@ -148,6 +182,10 @@ class Combiner:
     tau: float
     guard: float
     meta: dict
+    normalise: bool = False
+    degree: int = 1
+    mean2: np.ndarray | None = None
+    scale2: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> "Combiner | None":
@@ -157,12 +195,28 @@ class Combiner:
         d = json.loads(path.read_text(encoding="utf-8"))
         if tuple(d["features"]) != FEATURES:
             raise ValueError(f"{path.name} was trained on other features; retrain with `python -m models.train topics`")
-        return cls(np.asarray(d["mean"], dtype=np.float32), np.asarray(d["scale"], dtype=np.float32),
-                   np.asarray(d["coef"], dtype=np.float32), float(d["intercept"]), float(d["tau"]),
-                   float(d["guard"]), dict(d.get("meta", {})))
+        arr = lambda key: None if d.get(key) is None else np.asarray(d[key], dtype=np.float32)  # noqa: E731
+        comb = cls(arr("mean"), arr("scale"), arr("coef"), float(d["intercept"]), float(d["tau"]), float(d["guard"]),
+                   dict(d.get("meta", {})), bool(d.get("normalise", False)), int(d.get("degree", 1)),
+                   arr("mean2"), arr("scale2"))
+        width = len(FEATURES) if comb.degree == 1 else poly2(np.zeros((1, len(FEATURES)))).shape[-1]
+        if comb.degree not in (1, 2) or len(comb.coef) != width or (comb.degree == 2 and comb.mean2 is None):
+            raise ValueError(f"{path.name} is inconsistent (degree {comb.degree}, {len(comb.coef)} weights); "
+                             "retrain with `python -m models.train topics`")
+        return comb
+
+    def inputs(self, feats: np.ndarray) -> np.ndarray:
+        """The regression's inputs for the features of one article (paragraphs, topics, FEATURES)."""
+        x = normalise_article(feats) if self.normalise else np.asarray(feats, dtype=np.float32)
+        z = (x - self.mean) / self.scale
+        if self.degree == 2:
+            z = (poly2(z) - self.mean2) / self.scale2
+        return z
 
     def probability(self, feats: np.ndarray) -> np.ndarray:
-        z = ((feats - self.mean) / self.scale) @ self.coef + self.intercept
+        """(paragraphs, topics) probabilities for the features of ONE article (normalisation is
+        per article)."""
+        z = self.inputs(feats) @ self.coef + self.intercept
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 

@@ -34,3 +34,12 @@ def test_devset_annotation_matches_text(dev):
         assert s["evidence"] in paras[s["paragraph_index"]].text
         assert s["actor"] in actors and s["topic"] in TOPICS
         assert s["stance"] in {"favor", "against", "neutral"}
+
+
+def test_keyword_topics_are_the_dev_topics_with_keywords():
+    """tests/data/dev/topics_keywords.yaml (the keyword check of the topic combiner) differs from
+    topics.yaml only by its keywords."""
+    kw = load_topics(DEV_TOPICS.parent / "topics_keywords.yaml")
+    plain = load_topics(DEV_TOPICS)
+    assert [(t.name, t.description) for t in kw] == [(t.name, t.description) for t in plain]
+    assert all(t.keywords for t in kw) and not any(t.keywords for t in plain)

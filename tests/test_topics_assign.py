@@ -180,3 +180,56 @@ def test_topics_combiner_reproduces_model_card_heldout(encoder):
     model = TopicModel(encoder, load_topics(DEV_TOPICS))
     assert model.combiner is not None
     assert topic_f1(model, devs, encode_dev(encoder, devs))["f1"] == pytest.approx(float(m.group(1)), abs=0.02)
+
+
+def test_poly2_matches_scikit_learn_order():
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from dashboard.topics import poly2
+
+    z = np.random.default_rng(0).normal(size=(5, 4))
+    assert np.allclose(poly2(z), PolynomialFeatures(2, include_bias=False).fit_transform(z))
+
+
+def test_normalise_article_ignores_the_level_and_spread_of_similarities():
+    """A topic list whose texts sit closer to the articles (keywords, specific names) raises every
+    cosine: per-article normalisation makes the combiner read the same inputs."""
+    from dashboard.topics import DIFF_FEATURES, FEATURES, LEVEL_FEATURES, normalise_article
+
+    rng = np.random.default_rng(1)
+    feats = rng.normal(size=(4, 6, len(FEATURES))).astype(np.float32)
+    shifted = feats.copy()
+    for name in LEVEL_FEATURES:
+        k = FEATURES.index(name)
+        shifted[..., k] = 1.7 * feats[..., k] + 0.3
+    for name in DIFF_FEATURES:
+        k = FEATURES.index(name)
+        shifted[..., k] = 1.7 * feats[..., k]
+    a, b = normalise_article(feats), normalise_article(shifted)
+    assert np.allclose(a, b, atol=1e-4)
+    rank = FEATURES.index("combined_rank")
+    assert np.array_equal(a[..., rank], feats[..., rank])  # ranks and cues pass unchanged
+    assert not np.allclose(a, feats)
+
+
+@pytest.mark.parametrize("degree,normalise", [(1, True), (2, False), (2, True)])
+def test_trained_combiner_file_gives_the_trainers_probabilities(tmp_path, degree, normalise):
+    """What the trainer fitted (scalers, products, regression) is what the pipeline applies."""
+    from dashboard.topics import FEATURES, Combiner
+    from models.train_topics import fit, predict
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 5, len(FEATURES))).astype(np.float32)
+    Y = (X[..., 1] + 0.5 * X[..., 0] * X[..., 2] + rng.normal(scale=0.3, size=(40, 5))) > 0.8
+    groups = np.repeat(np.arange(8), 5)
+    m = fit(X, Y, groups, degree, normalise)
+    r = lambda a: None if a is None else a.tolist()  # noqa: E731
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"features": list(FEATURES), "normalise": normalise, "degree": degree,
+                                "mean": r(m.mean), "scale": r(m.scale), "mean2": r(m.mean2), "scale2": r(m.scale2),
+                                "coef": m.lr.coef_[0].tolist(), "intercept": float(m.lr.intercept_[0]),
+                                "tau": 0.4, "guard": 0.1}))
+    comb = Combiner.load(path)
+    for g in range(8):  # the pipeline scores one article at a time
+        rows = groups == g
+        assert np.allclose(comb.probability(X[rows]), predict(m, X[rows], groups[rows]), atol=1e-4)
