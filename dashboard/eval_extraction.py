@@ -133,10 +133,11 @@ def run_article(dev, nlp, extractor) -> Counts:
 
 
 def evaluate(split: str | None = "heldout", actors_file: Path | None = None, nlp=None,
-             dev_dir: Path | None = None) -> dict:
-    """Metrics for one split of the dev corpus ("train", "heldout" or None for all)."""
+             dev_dir: Path | None = None, names: tuple[str, ...] = ()) -> dict:
+    """Metrics for one split of the dev corpus ("train", "heldout" or None for all); `names`:
+    fnmatch patterns of the articles to keep."""
     from .actors import ActorExtractor, load_nlp
-    from .devset import DEV_DIR, load_dev
+    from .devset import DEV_DIR, load_dev, matches
 
     if nlp is None:
         from models.registry import get_registry
@@ -146,7 +147,9 @@ def evaluate(split: str | None = "heldout", actors_file: Path | None = None, nlp
         from .pipeline import DEFAULT_ACTORS
 
         actors_file = DEFAULT_ACTORS
-    devs = load_dev(split, dev_dir or DEV_DIR)
+    devs = [d for d in load_dev(split, dev_dir or DEV_DIR) if not names or matches(d.name, names)]
+    if not devs:
+        raise SystemExit(f"no dev articles in split {split or 'all'!r}" + (f" match {','.join(names)!r}" if names else ""))
     total = Counts()
     per_article = {}
     for dev in devs:
@@ -165,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--actors", type=Path, default=None, help="actors file (default: seeds/actors.yaml)")
     ap.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ap.add_argument("--errors", action="store_true", help="list every miss and false positive")
+    ap.add_argument("--names", default="", help="comma-separated fnmatch patterns: only these dev articles")
     args = ap.parse_args(argv)
-    res = evaluate(None if args.split == "all" else args.split, args.actors)
+    from .devset import name_patterns
+
+    res = evaluate(None if args.split == "all" else args.split, args.actors, names=name_patterns(args.names))
     if args.json:
         if not args.errors:
             res = {k: v for k, v in res.items() if k != "errors"}
