@@ -148,8 +148,8 @@ def evaluate(split: str | None = "heldout", actors_file: Path | None = None, nlp
 
         actors_file = DEFAULT_ACTORS
     devs = [d for d in load_dev(split, dev_dir or DEV_DIR) if not names or matches(d.name, names)]
-    if not devs:
-        raise SystemExit(f"no dev articles in split {split or 'all'!r}" + (f" match {','.join(names)!r}" if names else ""))
+    if names and not devs:
+        raise SystemExit(f"no dev articles in split {split or 'all'!r} match {','.join(names)!r}")
     total = Counts()
     per_article = {}
     for dev in devs:

@@ -62,7 +62,7 @@ def test_eval_extraction_cli_json(capsys, tmp_path):
 def test_eval_extraction_cli_prints_json(capsys, monkeypatch):
     from dashboard import eval_extraction
 
-    monkeypatch.setattr(eval_extraction, "evaluate", lambda split, actors_file=None: {
+    monkeypatch.setattr(eval_extraction, "evaluate", lambda split, actors_file=None, names=(): {
         "split": split, "articles": 0, "actor_f1": 1.0, "errors": ["x"]})
     assert main(["--split", "train", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
