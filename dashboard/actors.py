@@ -328,7 +328,7 @@ ORG_HEADS = frozenset("""
     tribunal trust union university workers airlines airways arms bancorp brewery energies
     exchange grocers insurance investments labs laboratories logistics manufacturing markets
     mining minerals motor oil pharmaceuticals railways shipping solutions technologies
-    commission army navy force forces
+    commission army navy force forces guild partners hospital power greens marine
 """.split())
 # heads that keep "of" inside one organisation name: "Friends of the Earth", "Bank of Tessaly"
 OF_HEADS = ORG_HEADS | frozenset("friends mothers fathers families veterans sons daughters children "
@@ -406,6 +406,8 @@ MONTHS_DAYS = frozenset("""
 NER_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
 CONNECTORS = {"of", "for", "and", "&", "de", "la", "van", "von", "der", "den", "du", "al", "bin", "el"}
 ARTICLES = {"the", "The"}
+# plurals that take 's inside a name: "People's Army", "Women's League", "Children's Fund"
+IRREGULAR_PLURALS = frozenset("people women men children".split())
 APOSTROPHES = {"’", "'"}
 POSSESSIVES = {"’s", "'s", "’", "'"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
@@ -541,6 +543,7 @@ class Piece:
     in_quote: bool = False
     possessive: bool = False  # followed by 's
     before_title: bool = False  # "Halvenian" in "Halvenian Defence Minister X"
+    person_hint: bool = False  # "X of the Y Office", "X of Y's ministry": X is a person
     actor: str = ""
     kind: str = ""
 
@@ -607,6 +610,18 @@ def chunk_doc(doc, para: int) -> list[Piece]:
                 run.append(u)
                 k += 1
                 continue
+            # "Farmers’ and Fishers’ League": a plural possessive, then "and" and another name word
+            if (tok.text in APOSTROPHES and prev.text.endswith("s") and not prev.whitespace_
+                    and k + 2 < len(units) and doc[units[k + 1][0]].text == "and" and cap(units[k + 2])):
+                run.extend(units[k:k + 2])
+                k += 2
+                continue
+            # "People’s Army", "Women’s League": the 's of an irregular plural inside a name
+            if (tok.text in ("’s", "'s") and prev.text.lower() in IRREGULAR_PLURALS and not prev.whitespace_
+                    and k + 1 < len(units) and cap(units[k + 1])):
+                run.append(u)
+                k += 1
+                continue
             # connectors: of, of the, for, and, de ...
             if tok.text.lower() in CONNECTORS and tok.text.islower():
                 nxt = k + 1
@@ -618,6 +633,13 @@ def chunk_doc(doc, para: int) -> list[Piece]:
                     continue
             break
         s, e = run[0][0], run[-1][1]
+        # "Peace Now Drumlinn, a small party, ...": a sentence-initial common noun that the parser
+        # makes a compound of the name is the name's first word, not a sentence-opening noun
+        first = doc[s - 1] if s > 0 else None
+        if (first is not None and first.is_sent_start and first.text[:1].isupper() and not first.is_stop
+                and first.tag_ in ("NN", "NNS") and first.dep_ == "compound" and s <= first.head.i < e
+                and first.whitespace_ and first.text.lower() not in MONTHS_DAYS):
+            s -= 1
         span = doc[s:e]
         labels = Counter(t.ent_type_ for t in span if t.ent_type_)
         piece = Piece(para, span.text, span.start_char, span.end_char, s, e, labels)
@@ -671,13 +693,21 @@ def split_piece(doc, p: Piece) -> list[Piece]:
         if doc[t].text in ("of", "for") and i > 0:
             before = {_low(doc[x].text) for x in toks[:i]}
             # "Eberhard Mosweu of the Tarvascan Climate Coalition": the parser's PERSON before "of"
+            after = [doc[x].text for x in toks[i + 1:] if doc[x].text not in ARTICLES]
+            # "Nkechi Abara-Lindqvist of the Ostral Mediation Office", "X of Tesqa's foreign ministry":
+            # a name with no organisation word before "of" and a whole organisation (or an owner) after it
+            owner_after = bool(after) and (_low(after[-1]) in ORG_HEADS or p.possessive)
+            of_person = owner_after and 2 <= i <= 4 and not before & ORG_HEADS
             person_like = (bool(before & TITLE_HEADS) or doc[toks[0]].text in GIVEN_NAMES
-                           or all(doc[x].ent_type_ == "PERSON" for x in toks[:i]))
+                           or all(doc[x].ent_type_ == "PERSON" for x in toks[:i])
+                           or of_person)
             if before & OF_HEADS or p.labels.get("ORG", 0) > len(toks) / 2 and not person_like:
                 break
             a, b = _sub(doc, p, p.tok_start, t), _sub(doc, p, t + 1, p.tok_end)
             a, b = _strip(doc, a), _strip(doc, b)
             out = split_piece(doc, a) if a else []
+            if out and out[0] is not None and of_person:
+                out[0].person_hint = True
             if b:
                 for y in split_piece(doc, b):
                     out.append(y)
@@ -823,11 +853,17 @@ class ActorExtractor:
             return False
         if len(words) < 2 or len(words) > 4:
             return False
-        if p.role_pos == "title" or words[0] in GIVEN_NAMES:
+        if p.role_pos == "title" or words[0] in GIVEN_NAMES or p.person_hint:
             return True
+        if self._described_as_org(docs[p.para], p):  # "Peace Now Drumlinn, a small pacifist party,"
+            return False
         doc = docs[p.para]
         prev = doc[p.tok_start - 1] if p.tok_start > 0 else None
         if prev is not None and prev.text.islower() and prev.text in TITLE_HEADS:
+            return True
+        # "Lumiq's chief executive, Marc-Antoine Vasseur-Obi, said": a title in apposition before the name
+        if (prev is not None and prev.text == "," and p.tok_start > 1 and doc[p.tok_start - 2].text.islower()
+                and doc[p.tok_start - 2].text in TITLE_HEADS):
             return True
         if p.tok_end < len(doc) and doc[p.tok_end].text == ",":  # "Edvard Rask, leader of the …"
             nxt = [t for t in doc[p.tok_end + 1:p.tok_end + 5]]
@@ -889,7 +925,7 @@ class ActorExtractor:
                 is_org = p.labels.get("ORG", 0) * 2 >= sum(p.labels.values()) > 0
             if is_org and self._place_evidence(docs, pieces, p.text):
                 continue
-            if len(words) == 1 and not is_org and self._described_as_org(docs[p.para], p):
+            if not is_org and (len(words) == 1 or not p.role) and self._described_as_org(docs[p.para], p):
                 is_org = True
             elif not is_org or len(words) < 2:
                 continue
@@ -933,7 +969,8 @@ class ActorExtractor:
         if re.search(r"\b(?:" + "|".join(re.escape(w) for w in ORG_DESCRIPTORS) + r")\s+$", before):
             return True
         after = doc_text(doc)[p.end:p.end + 60].lower()
-        m = re.match(r"(?:’s|'s)?,\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,3}?[\w-]+)[,.]", after)
+        # "Clear Sky Koruvia, the country's largest environmental group,"
+        m = re.match(r"(?:’s|'s)?,\s+(?:a|an|the)\s+((?:[\w’'-]+\s+){0,3}?[\w-]+)[,.]", after)
         return bool(m and m.group(1).split()[-1] in ORG_DESCRIPTORS)
 
     def _countries(self, docs, pieces, art: _Article) -> None:
@@ -955,11 +992,14 @@ class ActorExtractor:
         # every capitalised word in the article (org names included) may be a demonym
         words = {w.strip("’'") for doc in docs for w in (t.text for t in doc) if w[:1].isupper()}
         for n in sorted(names):
+            # a plural of the name ("the Kestrels": the drones) is no demonym of it
             derived = any(demonym_of(w, [n]) == n and not (demonym_of(n, [w]) == w and len(n) > len(w))
-                          for w in words if w != n)
+                          for w in words if w != n and w != n + "s")
             evidence = self._place_evidence(docs, pieces, n)
             state = any(_state_pattern(n).search(doc_text(doc)) for doc in docs)
-            if derived or (n.endswith(COUNTRY_SUFFIXES) and not evidence) or (state and not evidence):
+            shared = self._shared_name_word(pieces, n) >= 2
+            if (derived or (n.endswith(COUNTRY_SUFFIXES) and not evidence) or (state and not evidence)
+                    or (shared and not evidence)):
                 art.countries[n] = n
         # demonyms of new countries: "Marrowenian" -> Marrowen
         new = [c for c in art.countries.values()]
@@ -972,6 +1012,24 @@ class ActorExtractor:
             elif p.before_title and p.text not in self.gaz.demonym and p.text.endswith("an") and len(p.text) > 5:
                 # "Halvenian Defence Minister": a state the article never names -> Halvenia
                 art.countries[p.text] = p.text[:-1]
+
+    @staticmethod
+    def _shared_name_word(pieces, n: str) -> int:
+        """In how many different ways a single word names other bodies: "Szolvany Business Federation"
+        and "Szolvany Greens", or "Lomvira Competition Commission" and "Green Rivers Lomvira", make
+        Szolvany and Lomvira the place those bodies belong to; "Pasak Power" and "Pasak Power
+        Employees' Union" (the same next word) do not."""
+        contexts = set()
+        for q in pieces:
+            w = q.words
+            if len(w) < 2 or q.role:
+                continue
+            if w[0] == n:
+                contexts.add(("next", w[1]))
+            for i in range(1, len(w)):
+                if w[i] == n:
+                    contexts.add(("prev", w[i - 1]))
+        return len(contexts)
 
     @staticmethod
     def _locative(tok) -> bool:

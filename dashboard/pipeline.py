@@ -29,7 +29,7 @@ from .topics import DEFAULT_COMBINER
 
 log = logging.getLogger(__name__)
 
-PIPELINE_CODE_VERSION = "5"  # bump when a stage's code changes what it stores
+PIPELINE_CODE_VERSION = "6"  # bump when a stage's code changes what it stores
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_TOPICS = SEEDS_DIR / "topics.yaml"
 DEFAULT_ACTORS = SEEDS_DIR / "actors.yaml"

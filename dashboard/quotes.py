@@ -306,9 +306,13 @@ def _find_cues(doc, spans, q, frame) -> list:
     for t in qtoks:  # the governing cues of the quote tokens whose head leaves the quote
         if s <= t.head.idx < e and t.head is not t:
             continue
+        child = t
         for anc in t.ancestors:
-            if anc in cands and anc not in governing:
+            # "X said the government would not comment and “will not second-guess” …": a quote
+            # coordinated with a cue (conj) is not what that cue reports; the cue above it is
+            if anc in cands and anc not in governing and not (child.dep_ == "conj" and child.head.i == anc.i):
                 governing.append(anc)
+            child = anc
     rest = sorted((c for c in cands if c not in governing), key=lambda c: min(abs(c.idx - s), abs(c.idx - e)))
     return governing + rest
 

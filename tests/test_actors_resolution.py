@@ -155,3 +155,66 @@ def test_actors_odd_inputs_do_not_raise(nlp, text):
     art = Article("a", "t.txt", "t", None, (Paragraph("a", 0, text),))
     docs = list(nlp.pipe([p.text for p in art.paragraphs]))
     ActorExtractor(None).extract(art, docs, [split_sentences(p) for p in art.paragraphs])
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "X of the Y Office": a person and the organisation after "of", not one name
+    ("The talks were chaired by Nkechi Abara-Lindqvist of the Ostral Mediation Office, who said it was "
+     "too soon.", [("Nkechi Abara-Lindqvist", "person"), ("Ostral Mediation Office", "organisation")]),
+    # "X of Y's foreign ministry": the person and the state that owns the ministry
+    ("The mediator, Kemal Aydos-Varga of Tesqa's foreign ministry, said both sides' numbers were arguable.",
+     [("Kemal Aydos-Varga", "person"), ("Tesqa", "country")]),
+    # the 's of an irregular plural inside an organisation's name
+    ("Negotiators for the Sarhadi People's Army agreed on Tuesday to a truce.",
+     [("Sarhadi People's Army", "organisation")]),
+    # plural possessives joined by "and" inside one name
+    ("The Farmers' and Fishers' League wants the referendum held under the old rules.",
+     [("Farmers' and Fishers' League", "organisation")]),
+    ("The Teachers' and Public Servants' Pension Fund, which owns 12 percent of Skylark, said it would wait.",
+     [("Teachers' and Public Servants' Pension Fund", "organisation")]),
+    # a sentence-initial noun compounded with the name is its first word; the appositive makes it a party
+    ("The Drumlinn Aerospace Workers' Union backed the takeover. Peace Now Drumlinn, a small pacifist party, "
+     "says the drones should be paid for by richer allies.",
+     [("Drumlinn Aerospace Workers' Union", "organisation"), ("Peace Now Drumlinn", "organisation")]),
+    # a title in apposition before the name makes it a person, whatever spaCy's label
+    ("Lumiq's chief executive, Marc-Antoine Vasseur-Obi, said rivals abroad were already cutting costs.",
+     [("Marc-Antoine Vasseur-Obi", "person")]),
+    # the plural of a name ("the Kestrels") is no demonym: the drone is not a country
+    ("Haldor-Kessen will buy the maker of the Kestrel drone. The Kestrels are flown by the navy.", []),
+    # an appositive whose words carry an apostrophe still describes an organisation
+    ("Koruvia will close the plant in 2029. Clear Sky Koruvia, the country's largest environmental group, "
+     "welcomed the date.", [("Koruvia", "country"), ("Clear Sky Koruvia", "organisation")]),
+    # a word that names several bodies in different ways is their place (here a country), not their alias
+    ("The sale needs the approval of the Lomvira Competition Commission. Green Rivers Lomvira, an "
+     "environmental group, has vowed to fight it. Officials in Lomvira expect a ruling in May.",
+     [("Lomvira Competition Commission", "organisation"), ("Green Rivers Lomvira", "organisation"),
+      ("Lomvira", "country")]),
+    ("The deal was welcomed by the Szolvany Business Federation and opposed by the Szolvany Greens. "
+     "Critics say Szolvany will pay for it.",
+     [("Szolvany Business Federation", "organisation"), ("Szolvany Greens", "organisation"),
+      ("Szolvany", "country")]),
+    # more words that end an organisation's name: partners, power, guild, hospital, greens
+    ("Arkwater Infrastructure Partners agreed on Monday to buy half of Pasak Power.",
+     [("Arkwater Infrastructure Partners", "organisation"), ("Pasak Power", "organisation")]),
+    ("The Guild of Screen and Voice Performers called a strike.",
+     [("Guild of Screen and Voice Performers", "organisation")]),
+    ("Patients were moved to Lundazi General Hospital.", [("Lundazi General Hospital", "organisation")]),
+    ("The Szolvany Greens said they would go to court.", [("Szolvany Greens", "organisation")]),
+])
+def test_name_spans(nlp, text, expected):
+    assert actors(nlp, text) == expected
+
+
+def test_quote_coordinated_with_a_reported_clause_belongs_to_the_outer_speaker(nlp):
+    """'X said the government would not comment and "will not second-guess" …': the quote is
+    coordinated with the reported clause, so X said it, not the government (the country)."""
+    from dashboard.quotes import extract_quotes
+
+    text = ("Ukraine will raise rates. Finance Minister Cornelius Hattersley-Mbeki said the government would "
+            "not comment on rate decisions and “will not second-guess” the central bank's independence.")
+    art = read_document("t.txt", text.encode("utf-8"))
+    docs = list(nlp.pipe([p.text for p in art.paragraphs]))
+    sents = [split_sentences(p) for p in art.paragraphs]
+    ex = ActorExtractor(None)
+    quotes = extract_quotes(art, docs, sents, ex.extract(art, docs, sents), ex)
+    assert [(q.speaker, q.quote) for q in quotes] == [("Cornelius Hattersley-Mbeki", "will not second-guess")]
