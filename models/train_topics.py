@@ -1,4 +1,6 @@
-"""Train the topic combiner: `python -m models.train topics [--exclude PATTERNS] [--out FILE]`.
+"""Train the topic combiner: `python -m models.train topics [--exclude PATTERNS] [--out FILE]`
+(options tried and not taken, kept to reproduce the model card's table: `--normalise`,
+`--degree 2`, `--keywords FILE`).
 
 A logistic regression over topic-agnostic features of each (paragraph, topic) pair
 (dashboard.topics.FEATURES: the paragraph's, its sentences' and its article's similarities to
@@ -143,7 +145,8 @@ def main(argv: list[str] | None = None):
     views = [(X, Y)]
     if args.keywords:
         Xk, Yk, gk, _ = dev_pairs("train", exclude, topics_file=args.keywords)
-        assert (gk == groups).all() and (Yk == Y).all(), "the keyword list must name the same topics in the same order"
+        if not ((gk == groups).all() and (Yk == Y).all()):
+            raise SystemExit(f"{args.keywords}: it must list the dev topics' names in the same order")
         views.append((Xk, Yk))
     tau, oof_f1 = choose_tau(views, groups, degree=args.degree, normalise=args.normalise)
     m = fit(np.concatenate([v[0] for v in views]), np.concatenate([v[1] for v in views]),
@@ -169,4 +172,3 @@ def main(argv: list[str] | None = None):
     tmp.replace(args.out)
     print(json.dumps({"out": str(args.out), "articles": len(set(groups)), "paragraphs": len(groups),
                       "tau": tau, "cv_micro_f1": round(oof_f1, 4)}))
-
