@@ -157,13 +157,17 @@ def test_stance_reassign_topics_without_reencoding(store_copy, engine_factory, m
     assert set(store.read_table("stances")["topic"]) <= {"Rare earths"}
 
 
-def test_stance_end_to_end_eval_scores_the_table_against_gold_items():
+def test_stance_end_to_end_eval_scores_the_table_against_gold_items(capsys):
     """The end-to-end evaluation runs the real pipeline on dev articles and counts gold pairs
-    that get a row with the right stance (the model card reports it for the held-out split)."""
-    from dashboard.eval_stance import end_to_end
+    that get a row with the right stance (the model card reports it for the held-out split).
+    Through the command line: --names picks the articles (it was once ignored there)."""
+    from dashboard.eval_stance import main
 
-    res = end_to_end("train", names={"c03", "e17"})
+    assert main(["--end-to-end", "--split", "train", "--names", "c03,e1[7]", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
     assert res["articles"] == 2 and res["gold_pairs"] == 15
+    with pytest.raises(SystemExit, match="match"):
+        main(["--end-to-end", "--split", "train", "--names", "zz*"])
     assert 0 < res["end_to_end_accuracy"] <= res["pair_recall"] <= 1
     assert res["rows"] > 0 and 0 < res["rows_with_a_gold_pair"] <= 1
     assert set(res["end_to_end_by_form"]) <= {"direct", "reported", "verb", "negation", "hedge", "endorse"}
