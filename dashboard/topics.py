@@ -167,6 +167,13 @@ def poly2(z: np.ndarray) -> np.ndarray:
     return np.concatenate([z, z[..., i] * z[..., j]], axis=-1)
 
 
+def regression_inputs(x: np.ndarray, mean, scale, mean2=None, scale2=None) -> np.ndarray:
+    """Standardised features; with `mean2` / `scale2` (degree 2) their pairwise products too,
+    standardised again. The one transform the trainer fits and the pipeline applies."""
+    z = (x - mean) / scale
+    return z if mean2 is None else (poly2(z) - mean2) / scale2
+
+
 @dataclass(frozen=True)
 class Combiner:
     """A logistic regression over FEATURES (trained by `python -m models.train topics`): a
@@ -208,10 +215,8 @@ class Combiner:
     def inputs(self, feats: np.ndarray) -> np.ndarray:
         """The regression's inputs for the features of one article (paragraphs, topics, FEATURES)."""
         x = normalise_article(feats) if self.normalise else np.asarray(feats, dtype=np.float32)
-        z = (x - self.mean) / self.scale
-        if self.degree == 2:
-            z = (poly2(z) - self.mean2) / self.scale2
-        return z
+        second = (self.mean2, self.scale2) if self.degree == 2 else (None, None)
+        return regression_inputs(x, self.mean, self.scale, *second)
 
     def probability(self, feats: np.ndarray) -> np.ndarray:
         """(paragraphs, topics) probabilities for the features of ONE article (normalisation is

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from dashboard.devset import name_patterns
-from dashboard.topics import DEFAULT_COMBINER, FEATURES, THRESHOLD, combiner_choice, normalise_article, poly2
+from dashboard.topics import (DEFAULT_COMBINER, FEATURES, THRESHOLD, combiner_choice, normalise_article, poly2,
+                              regression_inputs)
 
 TAUS = np.round(np.arange(0.2, 0.651, 0.025), 3)
 C = 1.0  # L2 strength of the logistic regression on the linear features (sklearn's default; not tuned)
@@ -93,22 +94,12 @@ class Fitted:
         return (normalised(X, groups) if self.normalise else X).reshape(-1, X.shape[-1]).astype(np.float64)
 
     def predict(self, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        z = (self._x(X, groups) - self.mean) / self.scale
-        if self.degree == 2:
-            z = (poly2(z) - self.mean2) / self.scale2
+        z = regression_inputs(self._x(X, groups), self.mean, self.scale, self.mean2, self.scale2)
         return self.lr.predict_proba(z)[:, 1].reshape(X.shape[:2])
 
 
 def _safe(scale: np.ndarray) -> np.ndarray:
     return np.where(scale > 1e-12, scale, 1.0)
-
-
-def fit(X, Y, groups=None, degree: int = 1, normalise: bool = False) -> Fitted:
-    return Fitted(X, Y, np.zeros(len(X)) if groups is None else groups, degree, normalise)
-
-
-def predict(model: Fitted, X: np.ndarray, groups=None) -> np.ndarray:
-    return model.predict(X, np.zeros(len(X)) if groups is None else groups)
 
 
 def choose_tau(views, groups, folds: int = 5, degree: int = 1, normalise: bool = False) -> tuple[float, float]:
@@ -119,10 +110,10 @@ def choose_tau(views, groups, folds: int = 5, degree: int = 1, normalise: bool =
 
     oof = [np.zeros(Y.shape) for _, Y in views]
     for a, b in GroupKFold(folds).split(views[0][0], groups=groups):
-        m = fit(np.concatenate([X[a] for X, _ in views]), np.concatenate([Y[a] for _, Y in views]),
-                np.concatenate([groups[a]] * len(views)), degree, normalise)
+        m = Fitted(np.concatenate([X[a] for X, _ in views]), np.concatenate([Y[a] for _, Y in views]),
+                   np.concatenate([groups[a]] * len(views)), degree, normalise)
         for o, (X, _) in zip(oof, views):
-            o[b] = predict(m, X[b], groups[b])
+            o[b] = m.predict(X[b], groups[b])
     gold = np.concatenate([Y for _, Y in views])
     scores = [micro_f1(np.concatenate([decide(o, X, t) for o, (X, _) in zip(oof, views)]), gold) for t in TAUS]
     k = int(np.argmax(scores))
@@ -149,8 +140,8 @@ def main(argv: list[str] | None = None):
             raise SystemExit(f"{args.keywords}: it must list the dev topics' names in the same order")
         views.append((Xk, Yk))
     tau, oof_f1 = choose_tau(views, groups, degree=args.degree, normalise=args.normalise)
-    m = fit(np.concatenate([v[0] for v in views]), np.concatenate([v[1] for v in views]),
-            np.concatenate([groups] * len(views)), args.degree, args.normalise)
+    m = Fitted(np.concatenate([v[0] for v in views]), np.concatenate([v[1] for v in views]),
+               np.concatenate([groups] * len(views)), args.degree, args.normalise)
     flags = "".join([f" --exclude '{args.exclude}'" if args.exclude else "",
                      f" --degree {args.degree}" if args.degree != 1 else "",
                      " --normalise" if args.normalise else "",
