@@ -43,9 +43,9 @@ def test_stance_model_one_sentence_cases(engine):
 def test_stance_head_reads_the_paragraph_context(engine):
     """The same quote means opposite things in two paragraphs: the committed head is trained with
     the paragraph context (its saved input format says so) and follows it. The committed
-    197-article ensemble reads the first as favor (0.92) and moves the second to a near tie
-    (against 0.46, favor 0.47; the 125-article ensemble: against 0.77), so the test asserts the
-    move the context makes, not the tie's winner (MODEL_CARD.md ## Stance, Limits)."""
+    221-article ensemble reads the first as favor (0.90) and the second as against (0.94); the
+    197-article ensemble moved the second only to a near tie (against 0.46, favor 0.47), so the
+    test asserts the move the context makes, not the winner (MODEL_CARD.md ## Stance, Limits)."""
     from dashboard.schema import STANCE_LABELS
     from dashboard.stance import CONTEXT_INPUT
 
