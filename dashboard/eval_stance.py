@@ -172,11 +172,12 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
     return out
 
 
-def end_to_end(split: str | None = "heldout", engine=None, names: set[str] | None = None) -> dict:
+def end_to_end(split: str | None = "heldout", engine=None, names=()) -> dict:
     """The stance table as the product builds it (candidates from the actors and quotes stage,
     topics from the dev topics file, the stance model), against the gold items: which gold
     (paragraph, actor, topic) pairs get a row, with the right stance, and how many rows have no
-    gold pair. Each article is scored by a fresh actor extractor (no memory of the others)."""
+    gold pair. Each article is scored by a fresh actor extractor (no memory of the others).
+    `names`: fnmatch patterns of the articles to keep (an article's name matches itself)."""
     return _e2e_summary(split or "all", _e2e_counts(split, engine, names))
 
 
@@ -201,10 +202,12 @@ def _e2e_counts(split, engine, names) -> dict:
     from .stance import aggregate_stances
     from .store import Store
 
+    devs = [d for d in load_dev(None if split == "all" else split) if not names or matches(d.name, names)]
+    if names and not devs:
+        raise SystemExit(f"no dev articles in split {split!r} match {','.join(names)!r}")
     with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as tmp:
         base = engine or Engine(store=Store(tmp), topics_file=DEV_TOPICS)
         base.encoder, base.sentiment, base.nlp, base.stance  # load once
-        devs = [d for d in load_dev(None if split == "all" else split) if names is None or d.name in names]
         loaded = {k: v for k, v in base._loaded.items() if k not in ("actors", "topics")}
         scored = []
         for d in devs:  # each article in a store of its own, removed after
@@ -301,11 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.end_to_end:
         if args.fold_dir and names:
             raise SystemExit("--names does not apply with --fold-dir (each fold scores the articles it left out)")
-        chosen = {d.name for d in load_dev(None if args.split == "all" else args.split)
-                  if matches(d.name, names)} if names else None
-        if chosen is not None and not chosen:
-            raise SystemExit(f"no dev articles in split {args.split!r} match {args.names!r}")
-        res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split, names=chosen)
+        res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split, names=names)
         print(json.dumps(res, indent=None if args.json else 2))
         return 0
     res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8,
