@@ -98,6 +98,15 @@ class Fitted:
         return self.lr.predict_proba(z)[:, 1].reshape(X.shape[:2])
 
 
+def combiner_json(m: Fitted, tau: float, meta: dict | None = None) -> dict:
+    """The combiner file's content (what dashboard.topics.Combiner.load reads) for a fitted model."""
+    r = lambda a: None if a is None else np.round(a, 6).tolist()  # noqa: E731
+    return {"features": list(FEATURES), "normalise": m.normalise, "degree": m.degree,
+            "mean": r(m.mean), "scale": r(m.scale), "mean2": r(m.mean2), "scale2": r(m.scale2),
+            "coef": r(m.lr.coef_[0]), "intercept": round(float(m.lr.intercept_[0]), 6),
+            "tau": tau, "guard": THRESHOLD, "meta": dict(meta or {})}
+
+
 def _safe(scale: np.ndarray) -> np.ndarray:
     return np.where(scale > 1e-12, scale, 1.0)
 
@@ -146,17 +155,11 @@ def main(argv: list[str] | None = None):
                      f" --degree {args.degree}" if args.degree != 1 else "",
                      " --normalise" if args.normalise else "",
                      f" --keywords {args.keywords}" if args.keywords else ""])
-    r = lambda a: None if a is None else np.round(a, 6).tolist()  # noqa: E731
-    out = {
-        "features": list(FEATURES), "normalise": args.normalise, "degree": args.degree,
-        "mean": r(m.mean), "scale": r(m.scale), "mean2": r(m.mean2), "scale2": r(m.scale2),
-        "coef": r(m.lr.coef_[0]), "intercept": round(float(m.lr.intercept_[0]), 6),
-        "tau": tau, "guard": THRESHOLD,
-        "meta": {"trained_on": f"tests/data/dev train articles ({len(set(groups))} articles, {len(groups)} paragraphs)"
-                 + (f", also under {args.keywords}" if args.keywords else ""),
-                 "exclude": args.exclude, "cv_micro_f1": round(oof_f1, 4), "C": C_POLY if args.degree == 2 else C,
-                 "command": "python -m models.train topics" + flags},
-    }
+    out = combiner_json(m, tau, {
+        "trained_on": f"tests/data/dev train articles ({len(set(groups))} articles, {len(groups)} paragraphs)"
+        + (f", also under {args.keywords}" if args.keywords else ""),
+        "exclude": args.exclude, "cv_micro_f1": round(oof_f1, 4), "C": C_POLY if args.degree == 2 else C,
+        "command": "python -m models.train topics" + flags})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

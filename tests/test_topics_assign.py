@@ -216,19 +216,15 @@ def test_normalise_article_ignores_the_level_and_spread_of_similarities():
 def test_trained_combiner_file_gives_the_trainers_probabilities(tmp_path, degree, normalise):
     """What the trainer fitted (scalers, products, regression) is what the pipeline applies."""
     from dashboard.topics import FEATURES, Combiner
-    from models.train_topics import Fitted
+    from models.train_topics import Fitted, combiner_json
 
     rng = np.random.default_rng(2)
     X = rng.normal(size=(40, 5, len(FEATURES))).astype(np.float32)
     Y = (X[..., 1] + 0.5 * X[..., 0] * X[..., 2] + rng.normal(scale=0.3, size=(40, 5))) > 0.8
     groups = np.repeat(np.arange(8), 5)
     m = Fitted(X, Y, groups, degree, normalise)
-    r = lambda a: None if a is None else a.tolist()  # noqa: E731
     path = tmp_path / "c.json"
-    path.write_text(json.dumps({"features": list(FEATURES), "normalise": normalise, "degree": degree,
-                                "mean": r(m.mean), "scale": r(m.scale), "mean2": r(m.mean2), "scale2": r(m.scale2),
-                                "coef": m.lr.coef_[0].tolist(), "intercept": float(m.lr.intercept_[0]),
-                                "tau": 0.4, "guard": 0.1}))
+    path.write_text(json.dumps(combiner_json(m, 0.4)))  # the file the trainer writes
     comb = Combiner.load(path)
     for g in range(8):  # the pipeline scores one article at a time
         rows = groups == g
