@@ -14,6 +14,7 @@ from .schema import Article
 
 DEV_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev"
 DEV_TOPICS = DEV_DIR / "topics.yaml"
+STORIES_DIR = DEV_DIR / "stories"  # one folder per story: its own topics.yaml and articles
 
 
 @dataclass
@@ -21,6 +22,7 @@ class DevArticle:
     name: str
     article: Article
     gold: dict
+    topics_file: Path = DEV_TOPICS  # the topic list its paragraph topics and stances use
 
     @property
     def split(self) -> str:
@@ -28,7 +30,8 @@ class DevArticle:
 
 
 def load_dev(split: str | None = None, dev_dir: Path = DEV_DIR) -> list[DevArticle]:
-    """Dev articles with their gold annotation; split = "train", "heldout" or None for all."""
+    """Dev articles with their gold annotation; split = "train", "heldout" or None for all.
+    Annotated under `dev_dir`/topics.yaml."""
     out = []
     for txt in sorted(dev_dir.glob("*.txt")):
         ann = txt.with_suffix(".json")
@@ -39,8 +42,17 @@ def load_dev(split: str | None = None, dev_dir: Path = DEV_DIR) -> list[DevArtic
         if len(art.paragraphs) != len(gold["paragraphs"]):
             raise ValueError(f"{txt.name}: {len(art.paragraphs)} paragraphs read, {len(gold['paragraphs'])} annotated")
         if split is None or gold.get("split", "train") == split:
-            out.append(DevArticle(txt.stem, art, gold))
+            out.append(DevArticle(txt.stem, art, gold, dev_dir / "topics.yaml"))
     return out
+
+
+def load_stories(split: str | None = None, stories_dir: Path = STORIES_DIR) -> list[DevArticle]:
+    """The story articles (tests/data/dev/stories/STORY/): each story is a few articles annotated
+    under the story's own topic list, as an analyst brings one list per story. They test the
+    topic and stance models on topic lists the 17-topic dev list does not contain."""
+    if not stories_dir.is_dir():
+        return []
+    return [d for s in sorted(p for p in stories_dir.iterdir() if p.is_dir()) for d in load_dev(split, s)]
 
 
 def name_patterns(text: str) -> tuple[str, ...]:

@@ -1,11 +1,11 @@
 """The dev corpus is consistent with its own rules (tests/data/dev/README.md)."""
 import pytest
 
-from dashboard.devset import DEV_TOPICS, load_dev
+from dashboard.devset import DEV_TOPICS, STORIES_DIR, load_dev, load_stories
 from dashboard.topics import load_topics
 
 ARTICLES = load_dev()
-TOPICS = {t.name for t in load_topics(DEV_TOPICS)}
+STORIES = load_stories()
 
 
 def test_devset_size_and_split():
@@ -17,8 +17,20 @@ def test_devset_size_and_split():
     assert stances.count("favor") >= 0.3 * len(stances) and stances.count("against") >= 0.3 * len(stances)
 
 
-@pytest.mark.parametrize("dev", ARTICLES, ids=lambda d: d.name)
+def test_story_topic_lists():
+    """Every story folder has its own topic list of names and descriptions and at least one article."""
+    folders = [p for p in STORIES_DIR.iterdir() if p.is_dir()] if STORIES_DIR.is_dir() else []
+    for f in folders:
+        topics = load_topics(f / "topics.yaml")
+        assert len(topics) >= 4 and all(t.description for t in topics), f
+        assert any(d.topics_file == f / "topics.yaml" for d in STORIES), f
+    assert len({d.name for d in ARTICLES + STORIES}) == len(ARTICLES) + len(STORIES)
+
+
+@pytest.mark.parametrize("dev", ARTICLES + STORIES, ids=lambda d: d.name)
 def test_devset_annotation_matches_text(dev):
+    TOPICS = {t.name for t in load_topics(dev.topics_file)}
+    assert TOPICS, dev.topics_file
     gold, paras = dev.gold, dev.article.paragraphs
     assert [p["index"] for p in gold["paragraphs"]] == list(range(len(paras)))
     assert dev.article.date is not None
