@@ -1,11 +1,13 @@
 """Topic and stance figures on the dev corpus (tests/data/dev).
 
-    python -m dashboard.eval_stance [--split heldout|train|all] [--json] [--calibrate]
+    python -m dashboard.eval_stance [--split heldout|train|all] [--json] [--calibrate] [--stories]
 
 - topic F1: micro over paragraph x topic (the dev topics file), topics assigned from the
   embeddings of the shared pass exactly as the pipeline does (dashboard.topics);
 - stance accuracy: the stance model on the gold (actor, topic, evidence) items, with accuracy
   per form (direct, reported, verb, negation, hedge, endorse) and per gold label;
+- --stories: the story articles (tests/data/dev/stories/STORY), each story under its own topic
+  list (topic lists the 17-topic dev list does not contain), with figures per story;
 - --calibrate: grid search of the generic topic rule (THRESHOLD, MARGIN, SECONDARY, ARTICLE_WEIGHT, LEXICAL) on
   the train split, printed (copy the values into dashboard/topics.py).
 """
@@ -19,7 +21,7 @@ import time
 import numpy as np
 
 from . import topics as topics_mod
-from .devset import DEV_TOPICS, load_dev, matches, name_patterns
+from .devset import DEV_TOPICS, load_dev, load_stories, matches, name_patterns
 from .ingest import split_sentences
 
 
@@ -71,10 +73,14 @@ def topic_f1(model, devs, encoded, **rule) -> dict:
                 fn += len(g - pred)
     finally:
         topics_mod.ARTICLE_WEIGHT = old
+    return _prf(tp, fp, fn, sum(len(d.gold["paragraphs"]) for d in devs))
+
+
+def _prf(tp: int, fp: int, fn: int, paragraphs: int) -> dict:
     p = tp / max(tp + fp, 1)
     r = tp / max(tp + fn, 1)
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4),
-            "paragraphs": sum(len(d.gold["paragraphs"]) for d in devs)}
+            "paragraphs": paragraphs, "tp": tp, "fp": fp, "fn": fn}
 
 
 def calibrate(model, devs, encoded) -> dict:
@@ -107,12 +113,23 @@ def calibrate(model, devs, encoded) -> dict:
     return dict(zip(("f1", "threshold", "margin", "secondary", "article_weight", "lexical"), best))
 
 
-def stance_accuracy(stance_model, devs, topics) -> dict:
-    desc = {t.name: t.description for t in topics}
+def stance_accuracy(stance_model, devs, topics=None) -> dict:
+    """The stance model on the gold items; `topics`: the list the items' topics come from (None:
+    each article's own topics file)."""
     from .stance import evidence_context
 
+    fixed = None if topics is None else {t.name: t.description for t in topics}
+    lists: dict = {}
+
+    def desc(d):
+        if fixed is not None:
+            return fixed
+        if d.topics_file not in lists:
+            lists[d.topics_file] = {t.name: t.description for t in topics_mod.load_topics(d.topics_file)}
+        return lists[d.topics_file]
+
     # (actor, topic, description, evidence, paragraph context: the model's input; stance, form)
-    items = [(s["actor"], s["topic"], desc.get(s["topic"], ""), s["evidence"],
+    items = [(s["actor"], s["topic"], desc(d).get(s["topic"], ""), s["evidence"],
               evidence_context(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"]),
               s["stance"], s.get("form", ""))
              for d in devs for s in d.gold.get("stances", [])]
@@ -133,10 +150,11 @@ def stance_accuracy(stance_model, devs, topics) -> dict:
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
              with_stance: bool = True, int8: bool = False, names: tuple[str, ...] = (),
-             topic_rule: bool = False, topics_file=None) -> dict:
+             topic_rule: bool = False, topics_file=None, stories: bool = False) -> dict:
     """Topic and stance figures on a split (`names`: fnmatch patterns of the articles to keep;
     `topic_rule`: assign topics with the calibrated rule instead of the learned combiner;
-    `topics_file`: another list of the dev topics, the same names (e.g. with keywords))."""
+    `topics_file`: another list of the dev topics, the same names (e.g. with keywords);
+    `stories`: the story articles, each under its story's own topic list)."""
 
     from .pipeline import Engine
     from .store import Store
@@ -150,6 +168,10 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
         tmp = tempfile.mkdtemp(prefix="stancewatch-eval-")
         atexit.register(shutil.rmtree, tmp, True)
         engine = Engine(store=Store(tmp), quantize=int8)
+    if stories:
+        if topics_file or do_calibrate:
+            raise SystemExit("--stories uses each story's own topic list (no --topics, no --calibrate)")
+        return _evaluate_stories(split, engine, with_stance, names, topic_rule, t0)
     topics = topics_mod.load_topics(topics_file or DEV_TOPICS)
     if {t.name for t in topics} != {t.name for t in topics_mod.load_topics(DEV_TOPICS)}:
         raise SystemExit(f"{topics_file}: the topics must have the dev topics' names (the gold labels use them)")
@@ -172,13 +194,33 @@ def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = Fa
     return out
 
 
-def end_to_end(split: str | None = "heldout", engine=None, names=()) -> dict:
+def _evaluate_stories(split, engine, with_stance, names, topic_rule, t0) -> dict:
+    devs = [d for d in load_stories(None if split == "all" else split) if not names or matches(d.name, names)]
+    if not devs:
+        raise SystemExit(f"no story articles in split {split!r}")
+    by_story, total = {}, [0, 0, 0, 0]
+    for tf in dict.fromkeys(d.topics_file for d in devs):
+        group = [d for d in devs if d.topics_file == tf]
+        model = topics_mod.TopicModel(engine.encoder, topics_mod.load_topics(tf),
+                                      **({"combiner": None} if topic_rule else {}))
+        f = topic_f1(model, group, encode_dev(engine.encoder, group))
+        by_story[tf.parent.name] = {"articles": len(group), **f,
+                                    "stance": stance_accuracy(engine.stance, group)["accuracy"] if with_stance else None}
+        total = [a + b for a, b in zip(total, (f["tp"], f["fp"], f["fn"], f["paragraphs"]))]
+    return {"split": split, "stories": by_story, "articles": len(devs),
+            "topics": {**_prf(*total), "assignment": "rule" if topic_rule else "combiner"},
+            "stance": stance_accuracy(engine.stance, devs) if with_stance else None,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def end_to_end(split: str | None = "heldout", engine=None, names=(), stories: bool = False) -> dict:
     """The stance table as the product builds it (candidates from the actors and quotes stage,
     topics from the dev topics file, the stance model), against the gold items: which gold
     (paragraph, actor, topic) pairs get a row, with the right stance, and how many rows have no
     gold pair. Each article is scored by a fresh actor extractor (no memory of the others).
-    `names`: fnmatch patterns of the articles to keep (an article's name matches itself)."""
-    return _e2e_summary(split or "all", _e2e_counts(split, engine, names))
+    `names`: fnmatch patterns of the articles to keep (an article's name matches itself);
+    `stories`: the story articles, each under its story's own topic list."""
+    return _e2e_summary(split or "all", _e2e_counts(split, engine, names, stories))
 
 
 def gold_aggregate(items: list[dict]) -> dict:
@@ -194,7 +236,7 @@ def gold_aggregate(items: list[dict]) -> dict:
             for k, (f, a) in votes.items()}
 
 
-def _e2e_counts(split, engine, names) -> dict:
+def _e2e_counts(split, engine, names, stories: bool = False) -> dict:
     import tempfile
 
     from .eval_extraction import _Names
@@ -202,7 +244,8 @@ def _e2e_counts(split, engine, names) -> dict:
     from .stance import aggregate_stances
     from .store import Store
 
-    devs = [d for d in load_dev(None if split == "all" else split) if not names or matches(d.name, names)]
+    devs = [d for d in (load_stories if stories else load_dev)(None if split == "all" else split)
+            if not names or matches(d.name, names)]
     if names and not devs:
         raise SystemExit(f"no dev articles in split {split!r} match {','.join(names)!r}")
     with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as tmp:
@@ -212,7 +255,7 @@ def _e2e_counts(split, engine, names) -> dict:
         scored = []
         for d in devs:  # each article in a store of its own, removed after
             with tempfile.TemporaryDirectory(prefix="stancewatch-e2e-") as one:
-                eng = Engine(store=Store(one), topics_file=DEV_TOPICS, actors_file=None, _loaded=dict(loaded))
+                eng = Engine(store=Store(one), topics_file=d.topics_file, actors_file=None, _loaded=dict(loaded))
                 scored.append(score_articles([d.article], eng)["stances"])
     gold_n = found = right = rows = rows_matched = triples = triples_right = 0
     by_form: dict[str, list[int]] = {}
@@ -298,25 +341,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fold-dir", default=None,
                     help="with --end-to-end: score the train articles out of fold with the fold models saved by "
                          "`python -m models.train stance --cv K --fold-dir DIR`")
+    ap.add_argument("--stories", action="store_true",
+                    help="the story articles (tests/data/dev/stories), each under its own topic list")
     ap.add_argument("--errors", action="store_true", help="list the missed stance items (never for tuning on held-out)")
     args = ap.parse_args(argv)
     names = name_patterns(args.names)
     if args.end_to_end:
         if args.fold_dir and names:
             raise SystemExit("--names does not apply with --fold-dir (each fold scores the articles it left out)")
-        res = end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else end_to_end(args.split, names=names)
+        if args.fold_dir and args.stories:
+            raise SystemExit("--stories does not apply with --fold-dir")
+        res = (end_to_end_out_of_fold(args.fold_dir) if args.fold_dir else
+               end_to_end(args.split, names=names, stories=args.stories))
         print(json.dumps(res, indent=None if args.json else 2))
         return 0
     res = evaluate(args.split, do_calibrate=args.calibrate, with_stance=not args.topics_only, int8=args.int8,
-                   names=names, topic_rule=args.topic_rule, topics_file=args.topics)
+                   names=names, topic_rule=args.topic_rule, topics_file=args.topics, stories=args.stories)
     if args.json:
         print(json.dumps(res, indent=2))
         return 0
     t, s = res["topics"], res["stance"]
     print(f"dev split {res['split']}: {res['articles']} articles, {t['paragraphs']} paragraphs")
-    how = (f"combiner, tau {t['tau']}" if t["assignment"] == "combiner" else
+    how = (t["assignment"] if "stories" in res else f"combiner, tau {t['tau']}" if t["assignment"] == "combiner" else
            f"rule: threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
            f"article weight {t['article_weight']}")
+    if "stories" in res:
+        for name, f in res["stories"].items():
+            st = "" if f["stance"] is None else f", stance {f['stance']:.3f}"
+            print(f"  story {name}: {f['articles']} articles, {f['paragraphs']} paragraphs, "
+                  f"topic F1 {f['f1']:.3f} (P {f['precision']:.3f}, R {f['recall']:.3f}){st}")
     print(f"topic F1 {t['f1']:.3f} (P {t['precision']:.3f}, R {t['recall']:.3f}; {how})")
     if s and s["items"]:
         print(f"stance accuracy {s['accuracy']:.3f} on {s['items']} gold items")

@@ -35,16 +35,32 @@ def dev_pairs(split: str = "train", exclude: tuple[str, ...] = (), encoder=None,
     """(features (n, topics, F), gold (n, topics) bool, article name per paragraph, topic names);
     `topics_file`: another list of the dev topics (the same names, e.g. with keywords)."""
     from dashboard.devset import DEV_TOPICS, load_dev, matches
+
+    devs = [d for d in load_dev(split) if not matches(d.name, exclude)]
+    return article_pairs(devs, topics_file or DEV_TOPICS, encoder)
+
+
+def story_blocks(exclude: tuple[str, ...] = (), encoder=None) -> list[tuple]:
+    """article_pairs of the story articles (tests/data/dev/stories), one block per story under
+    its own topic list."""
+    from dashboard.devset import load_stories, matches
+
+    devs = [d for d in load_stories() if not matches(d.name, exclude)]
+    return [article_pairs([d for d in devs if d.topics_file == tf], tf, encoder)
+            for tf in dict.fromkeys(d.topics_file for d in devs)]
+
+
+def article_pairs(devs, topics_file, encoder=None):
+    """dev_pairs of the given dev articles, all annotated under `topics_file`."""
     from dashboard.eval_stance import encode_dev
     from dashboard.topics import TopicModel, load_topics
 
-    devs = [d for d in load_dev(split) if not matches(d.name, exclude)]
     if encoder is None:
         from models.encoder import Encoder
         from models.registry import get_registry
 
         encoder = Encoder(get_registry()["encoder"])
-    model = TopicModel(encoder, load_topics(topics_file or DEV_TOPICS), combiner=None)
+    model = TopicModel(encoder, load_topics(topics_file), combiner=None)
     encoded = encode_dev(encoder, devs)
     X, Y, groups = [], [], []
     for d, paras in zip(devs, encoded):
@@ -74,13 +90,16 @@ def normalised(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 class Fitted:
-    """Scaler(s) and the regression, in the form the Combiner applies them."""
+    """Scaler(s) and the regression, in the form the Combiner applies them. `more`: further
+    (X, Y, groups) blocks under other topic lists (another number of topics)."""
 
-    def __init__(self, X: np.ndarray, Y: np.ndarray, groups: np.ndarray, degree: int = 1, normalise: bool = False):
+    def __init__(self, X: np.ndarray, Y: np.ndarray, groups: np.ndarray, degree: int = 1, normalise: bool = False,
+                 more: tuple = ()):
         from sklearn.linear_model import LogisticRegression
 
         self.degree, self.normalise = degree, normalise
-        x = self._x(X, groups)
+        x = np.concatenate([self._x(X, groups)] + [self._x(Xb, gb) for Xb, _, gb in more])
+        Y = np.concatenate([Y.reshape(-1)] + [Yb.reshape(-1) for _, Yb, _ in more])
         self.mean, self.scale = x.mean(0), _safe(x.std(0))
         z = (x - self.mean) / self.scale
         self.mean2 = self.scale2 = None
@@ -111,20 +130,39 @@ def _safe(scale: np.ndarray) -> np.ndarray:
     return np.where(scale > 1e-12, scale, 1.0)
 
 
-def choose_tau(views, groups, folds: int = 5, degree: int = 1, normalise: bool = False) -> tuple[float, float]:
+def choose_tau(views, groups, folds: int = 5, degree: int = 1, normalise: bool = False,
+               more: tuple = ()) -> tuple[float, float]:
     """The threshold with the best out-of-fold micro-F1 (grouped by article) and that F1. `views`:
     [(X, Y)] of the same paragraphs under one or more topic lists (the model is fitted on all
-    of them, the F1 pooled over all of them)."""
+    of them, the F1 pooled over all of them); `more`: (X, Y, groups) blocks of other articles
+    under other topic lists (the stories), in the folds and the pooled F1 too."""
     from sklearn.model_selection import GroupKFold
 
     oof = [np.zeros(Y.shape) for _, Y in views]
-    for a, b in GroupKFold(folds).split(views[0][0], groups=groups):
-        m = Fitted(np.concatenate([X[a] for X, _ in views]), np.concatenate([Y[a] for _, Y in views]),
-                   np.concatenate([groups[a]] * len(views)), degree, normalise)
+    oof_more = [np.zeros(Y.shape) for _, Y, _ in more]
+    sizes = np.cumsum([0, len(groups)] + [len(g) for _, _, g in more])
+    everyone = np.concatenate([groups] + [g for _, _, g in more])
+    for a, b in GroupKFold(folds).split(everyone, groups=everyone):
+        part = lambda idx, k: idx[(idx >= sizes[k]) & (idx < sizes[k + 1])] - sizes[k]  # noqa: E731
+        a0, b0 = part(a, 0), part(b, 0)
+        m = Fitted(np.concatenate([X[a0] for X, _ in views]), np.concatenate([Y[a0] for _, Y in views]),
+                   np.concatenate([groups[a0]] * len(views)), degree, normalise,
+                   more=tuple((Xb[part(a, k)], Yb[part(a, k)], gb[part(a, k)])
+                              for k, (Xb, Yb, gb) in enumerate(more, 1)))
         for o, (X, _) in zip(oof, views):
-            o[b] = m.predict(X[b], groups[b])
-    gold = np.concatenate([Y for _, Y in views])
-    scores = [micro_f1(np.concatenate([decide(o, X, t) for o, (X, _) in zip(oof, views)]), gold) for t in TAUS]
+            o[b0] = m.predict(X[b0], groups[b0])
+        for k, (o, (Xb, _, gb)) in enumerate(zip(oof_more, more), 1):
+            bk = part(b, k)
+            if len(bk):
+                o[bk] = m.predict(Xb[bk], gb[bk])
+    blocks = [(o, X, Y) for o, (X, Y) in zip(oof, views)] + [(o, X, Y) for o, (X, Y, _) in zip(oof_more, more)]
+    scores = []
+    for t in TAUS:  # micro-F1 pooled over every block (each its own number of topics)
+        tp = fp = fn = 0
+        for o, X, Y in blocks:
+            pred = decide(o, X, t)
+            tp, fp, fn = tp + int((pred & Y).sum()), fp + int((pred & ~Y).sum()), fn + int((~pred & Y).sum())
+        scores.append(2 * tp / max(2 * tp + fp + fn, 1))
     k = int(np.argmax(scores))
     return float(TAUS[k]), float(scores[k])
 
@@ -139,25 +177,31 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--normalise", action="store_true", help="normalise the features per article")
     ap.add_argument("--keywords", type=Path, default=None,
                     help="also train on the paragraphs' features under this list of the dev topics (with keywords)")
+    ap.add_argument("--stories", action="store_true",
+                    help="also train on the story articles (tests/data/dev/stories), each under its own topic list")
     args = ap.parse_args(argv)
     exclude = name_patterns(args.exclude)
     X, Y, groups, _names = dev_pairs("train", exclude)
+    more = tuple((Xb, Yb, gb) for Xb, Yb, gb, _ in story_blocks(exclude)) if args.stories else ()
     views = [(X, Y)]
     if args.keywords:
         Xk, Yk, gk, _ = dev_pairs("train", exclude, topics_file=args.keywords)
         if not ((gk == groups).all() and (Yk == Y).all()):
             raise SystemExit(f"{args.keywords}: it must list the dev topics' names in the same order")
         views.append((Xk, Yk))
-    tau, oof_f1 = choose_tau(views, groups, degree=args.degree, normalise=args.normalise)
+    tau, oof_f1 = choose_tau(views, groups, degree=args.degree, normalise=args.normalise, more=more)
     m = Fitted(np.concatenate([v[0] for v in views]), np.concatenate([v[1] for v in views]),
-               np.concatenate([groups] * len(views)), args.degree, args.normalise)
+               np.concatenate([groups] * len(views)), args.degree, args.normalise, more=more)
     flags = "".join([f" --exclude '{args.exclude}'" if args.exclude else "",
                      f" --degree {args.degree}" if args.degree != 1 else "",
                      " --normalise" if args.normalise else "",
-                     f" --keywords {args.keywords}" if args.keywords else ""])
+                     f" --keywords {args.keywords}" if args.keywords else "",
+                     " --stories" if args.stories else ""])
     out = combiner_json(m, tau, {
         "trained_on": f"tests/data/dev train articles ({len(set(groups))} articles, {len(groups)} paragraphs)"
-        + (f", also under {args.keywords}" if args.keywords else ""),
+        + (f", also under {args.keywords}" if args.keywords else "")
+        + (f", and {len({g for _, _, gb in more for g in gb})} story articles under their own topic lists"
+           if more else ""),
         "exclude": args.exclude, "cv_micro_f1": round(oof_f1, 4), "C": C_POLY if args.degree == 2 else C,
         "command": "python -m models.train topics" + flags})
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -165,4 +209,5 @@ def main(argv: list[str] | None = None):
     tmp.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     tmp.replace(args.out)
     print(json.dumps({"out": str(args.out), "articles": len(set(groups)), "paragraphs": len(groups),
+                      "story_articles": len({g for _, _, gb in more for g in gb}),
                       "tau": tau, "cv_micro_f1": round(oof_f1, 4)}))

@@ -200,3 +200,15 @@ def test_stance_end_to_end_out_of_fold_adds_up_the_folds(tmp_path):
     for key in ("articles", "gold_pairs", "found", "right", "rows", "rows_matched", "end_to_end_accuracy",
                 "article_triples", "article_stance_accuracy"):
         assert oof[key] == plain[key], key
+
+
+def test_stance_end_to_end_eval_on_a_story_uses_its_topic_list():
+    """--end-to-end --stories: the article is scored under its story's topic list (no dev topic
+    is in it, so any row matching a gold pair shows that list was used)."""
+    from dashboard.devset import load_stories
+    from dashboard.eval_stance import end_to_end
+
+    d = load_stories("train")[0]
+    res = end_to_end("train", names={d.name}, stories=True)
+    assert res["articles"] == 1 and res["gold_pairs"] == len(d.gold["stances"])
+    assert 0 < res["found"] <= res["rows"]

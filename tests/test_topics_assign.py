@@ -229,3 +229,48 @@ def test_trained_combiner_file_gives_the_trainers_probabilities(tmp_path, degree
     for g in range(8):  # the pipeline scores one article at a time
         rows = groups == g
         assert np.allclose(comb.probability(X[rows]), m.predict(X[rows], groups[rows]), atol=1e-4)
+
+
+def test_trainer_blocks_under_other_topic_lists_join_the_fit_and_the_folds():
+    """`--stories`: paragraphs under another topic list (another number of topics) are rows of
+    the same regression, so a block of the same width gives exactly the fit on the concatenation;
+    the tau search pools the out-of-fold F1 over every block."""
+    from dashboard.topics import FEATURES
+    from models.train_topics import Fitted, choose_tau
+
+    rng = np.random.default_rng(3)
+
+    def block(n, k, tag):
+        X = rng.normal(size=(n, k, len(FEATURES))).astype(np.float32)
+        Y = (X[..., 0] + rng.normal(scale=0.5, size=(n, k))) > 0.9
+        return X, Y, np.repeat([f"{tag}{i}" for i in range(n // 5)], 5)
+
+    a, b, c = block(40, 5, "a"), block(30, 5, "b"), block(30, 3, "c")
+    joined = Fitted(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]), np.concatenate([a[2], b[2]]))
+    more = Fitted(*a, more=(b,))
+    assert np.allclose(joined.lr.coef_, more.lr.coef_) and np.allclose(joined.mean, more.mean)
+    three = Fitted(*a, more=(b, c))  # three topics in c: its rows still join
+    assert three.predict(c[0], c[2]).shape == (30, 3)
+    # same width: the same folds and the same pooled F1 as the concatenation
+    assert choose_tau([(a[0], a[1])], a[2], more=(b,)) == choose_tau(
+        [(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]))], np.concatenate([a[2], b[2]]))
+    tau, f1 = choose_tau([(a[0], a[1])], a[2], more=(b, c))
+    assert 0.2 <= tau <= 0.65 and 0 < f1 <= 1
+
+
+def test_story_evaluation_scores_each_story_under_its_own_list(capsys):
+    """eval_stance --stories: topics of a story article are assigned from its story's list and
+    scored against its gold; the stance items are described by that list too."""
+    from dashboard.devset import load_stories
+    from dashboard.eval_stance import main
+
+    d = load_stories("train")[0]
+    story = d.topics_file.parent.name
+    assert main(["--stories", "--split", "train", "--names", d.name, "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert list(res["stories"]) == [story] and res["articles"] == 1
+    t = res["topics"]
+    assert t["tp"] + t["fn"] == sum(len(p["topics"]) for p in d.gold["paragraphs"]) and 0 < t["f1"] <= 1
+    assert res["stance"]["items"] == len(d.gold["stances"]) and 0 < res["stance"]["accuracy"] <= 1
+    with pytest.raises(SystemExit, match="own topic list"):
+        main(["--stories", "--topics", "x.yaml"])
