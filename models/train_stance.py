@@ -15,7 +15,8 @@ and its classifier, negative / neutral / positive read as against / neutral / fa
 labelled data.
 
 Training data (nothing from the seeds or the dev held-out articles):
-  1. the dev TRAIN articles' gold stance items (tests/data/dev, split "train");
+  1. the dev TRAIN articles' gold stance items (tests/data/dev, split "train"; with `--stories`
+     also the story articles of tests/data/dev/stories, each under its story's topic list);
   2. hand-written examples, models/data/stance_handwritten.tsv;
   3. weak supervision from templates over invented actors and topics (models/data/): stance
      verb frames (favor / against / neutral), negated frames ("would not back"), reported
@@ -292,22 +293,27 @@ def sentence_view(paragraph_text: str, evidence: str) -> str:
 
 
 def dev_examples(split: str, sentence_views: bool = False, context: bool = False,
-                 exclude: tuple[str, ...] = ()) -> list[dict]:
+                 exclude: tuple[str, ...] = (), stories: bool = False) -> list[dict]:
     """Gold stance items of the dev split: (actor, topic, description, evidence, stance, article).
     `exclude`: fnmatch patterns of article names to leave out (e.g. "c4[3-9]").
+    `stories`: also the story articles of the split (tests/data/dev/stories), each item with
+    the description from its story's own topic list.
     `sentence_views`: each item whose evidence is a clause or a quote also appears with its whole
     sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
     often carry it. `context`: each item also carries its paragraph context
     (dashboard.stance.evidence_context)."""
-    from dashboard.devset import DEV_TOPICS, load_dev, matches
+    from dashboard.devset import load_dev, load_stories, matches
     from dashboard.stance import evidence_context
     from dashboard.topics import load_topics
 
-    desc = {t.name: t.description for t in load_topics(DEV_TOPICS)}
+    lists: dict = {}
     out = []
-    for d in load_dev(split):
+    for d in load_dev(split) + (load_stories(split) if stories else []):
         if matches(d.name, exclude):
             continue
+        if d.topics_file not in lists:
+            lists[d.topics_file] = {t.name: t.description for t in load_topics(d.topics_file)}
+        desc = lists[d.topics_file]
         for s in d.gold.get("stances", []):
             para = d.article.paragraphs[int(s["paragraph_index"])].text
             item = {"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),
@@ -466,6 +472,8 @@ def main(argv: list[str] | None = None):
     ap.add_argument("--template-context", type=float, default=0.0,
                     help="with --context: the share of template examples given a synthetic paragraph "
                          "context (framing, another actor's position, the actor on another topic; 0 = none)")
+    ap.add_argument("--stories", action="store_true",
+                    help="also train on the story articles (tests/data/dev/stories), each with its own topic list")
     ap.add_argument("--exclude", default="",
                     help="dev train articles to leave out: comma-separated name patterns, e.g. "
                          "'c4[3-9],c50' (the committed weights leave out the seventh and eighth sessions' 48; see the card)")
@@ -508,7 +516,8 @@ def main(argv: list[str] | None = None):
         add_template_contexts(templ, random.Random(SEED + 1), args.template_context)
     hand = handwritten_examples(args.hand_extra)
     exclude = name_patterns(args.exclude)
-    dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context, exclude=exclude)
+    dev_all = dev_examples("train", sentence_views=args.sentence_views, context=args.context, exclude=exclude,
+                           stories=args.stories)
     dev_train = [e for e in dev_all if e["source"] == "dev"]  # the gold items (what is scored)
     dev_held = dev_examples("heldout", context=args.context)
     input_format = CONTEXT_INPUT if args.context else EVIDENCE_INPUT  # saved in the weights' metadata

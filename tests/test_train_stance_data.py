@@ -134,3 +134,27 @@ def test_trainer_members_save_an_ensemble_that_loads(tmp_path):
         meta = f.metadata()
     assert meta["format"] == "ensemble-int4-delta" and meta["members"] == "2" and meta["seeds"] == "13,14"
     assert 0 <= metrics["heldout_accuracy_saved"] <= 1
+
+
+def test_dev_examples_take_story_items_with_their_own_topic_descriptions():
+    """--stories: the story articles' items join, each described by its story's topic list (the
+    17-topic dev list has none of their topics); without it, no story item."""
+    from dashboard.devset import load_stories
+    from dashboard.topics import load_topics
+
+    stories = load_stories("train")
+    assert stories
+    plain = dev_examples("train")
+    both = dev_examples("train", stories=True)
+    names = {d.name for d in stories}
+    assert not {e["article"] for e in plain} & names
+    story_items = [e for e in both if e["article"] in names]
+    assert len(story_items) == sum(len(d.gold["stances"]) for d in stories)
+    assert len(both) == len(plain) + len(story_items)
+    for d in stories:
+        desc = {t.name: t.description for t in load_topics(d.topics_file)}
+        for e in (e for e in story_items if e["article"] == d.name):
+            assert e["description"] == desc[e["topic"]] and e["description"]
+    some = stories[0].name.split("_")[0] + "_*"
+    left = dev_examples("train", stories=True, exclude=(some,))
+    assert not any(e["article"].startswith(some[:-1]) for e in left)
