@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 
 from .ingest import read_document
@@ -53,6 +54,22 @@ def load_stories(split: str | None = None, stories_dir: Path = STORIES_DIR) -> l
     if not stories_dir.is_dir():
         return []
     return [d for s in sorted(p for p in stories_dir.iterdir() if p.is_dir()) for d in load_dev(split, s)]
+
+
+def by_topics_file(devs: list[DevArticle]) -> dict[Path, list[DevArticle]]:
+    """The articles grouped by the topic list they are annotated under, in first-seen order."""
+    out: dict[Path, list[DevArticle]] = {}
+    for d in devs:
+        out.setdefault(d.topics_file, []).append(d)
+    return out
+
+
+@lru_cache(maxsize=None)
+def topic_descriptions(topics_file: Path) -> dict[str, str]:
+    """Topic name -> description of a dev topic list (the corpus's files do not change while it runs)."""
+    from .topics import load_topics
+
+    return {t.name: t.description for t in load_topics(topics_file)}
 
 
 def name_patterns(text: str) -> tuple[str, ...]:

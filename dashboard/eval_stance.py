@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from . import topics as topics_mod
-from .devset import DEV_TOPICS, load_dev, load_stories, matches, name_patterns
+from .devset import DEV_TOPICS, by_topics_file, load_dev, load_stories, matches, name_patterns, topic_descriptions
 from .ingest import split_sentences
 
 
@@ -115,23 +115,15 @@ def calibrate(model, devs, encoded) -> dict:
 
 def stance_accuracy(stance_model, devs, topics=None) -> dict:
     """The stance model on the gold items; `topics`: the list the items' topics come from (None:
-    each article's own topics file)."""
+    each article's own topics file, and the accuracy per list, by its folder's name, in `by_list`)."""
     from .stance import evidence_context
 
     fixed = None if topics is None else {t.name: t.description for t in topics}
-    lists: dict = {}
-
-    def desc(d):
-        if fixed is not None:
-            return fixed
-        if d.topics_file not in lists:
-            lists[d.topics_file] = {t.name: t.description for t in topics_mod.load_topics(d.topics_file)}
-        return lists[d.topics_file]
-
-    # (actor, topic, description, evidence, paragraph context: the model's input; stance, form)
+    desc = lambda d: fixed if fixed is not None else topic_descriptions(d.topics_file)  # noqa: E731
+    # (actor, topic, description, evidence, paragraph context: the model's input; stance, form, list)
     items = [(s["actor"], s["topic"], desc(d).get(s["topic"], ""), s["evidence"],
               evidence_context(d.article.paragraphs[int(s["paragraph_index"])].text, s["evidence"]),
-              s["stance"], s.get("form", ""))
+              s["stance"], s.get("form", ""), d.topics_file.parent.name)
              for d in devs for s in d.gold.get("stances", [])]
     if not items:
         return {"accuracy": None, "items": 0}
@@ -145,7 +137,8 @@ def stance_accuracy(stance_model, devs, topics=None) -> dict:
     misses = [{"actor": i[0], "topic": i[1], "gold": i[5], "pred": p, "form": i[6], "evidence": i[3]}
               for p, i, o in zip(pred, items, ok) if not o]
     return {"accuracy": round(float(np.mean(ok)), 4), "items": len(items), "by_form": by(lambda i: i[6]),
-            "by_label": by(lambda i: i[5]), "misses": misses}
+            "by_label": by(lambda i: i[5]), **({"by_list": by(lambda i: i[7])} if fixed is None else {}),
+            "misses": misses}
 
 
 def evaluate(split: str | None = "heldout", engine=None, do_calibrate: bool = False,
@@ -198,19 +191,18 @@ def _evaluate_stories(split, engine, with_stance, names, topic_rule, t0) -> dict
     devs = [d for d in load_stories(None if split == "all" else split) if not names or matches(d.name, names)]
     if not devs:
         raise SystemExit(f"no story articles in split {split!r}")
+    stance = stance_accuracy(engine.stance, devs) if with_stance else None
     by_story, total = {}, [0, 0, 0, 0]
-    for tf in dict.fromkeys(d.topics_file for d in devs):
-        group = [d for d in devs if d.topics_file == tf]
+    for tf, group in by_topics_file(devs).items():
         model = topics_mod.TopicModel(engine.encoder, topics_mod.load_topics(tf),
                                       **({"combiner": None} if topic_rule else {}))
         f = topic_f1(model, group, encode_dev(engine.encoder, group))
         by_story[tf.parent.name] = {"articles": len(group), **f,
-                                    "stance": stance_accuracy(engine.stance, group)["accuracy"] if with_stance else None}
+                                    "stance": stance["by_list"].get(tf.parent.name) if stance else None}
         total = [a + b for a, b in zip(total, (f["tp"], f["fp"], f["fn"], f["paragraphs"]))]
     return {"split": split, "stories": by_story, "articles": len(devs),
             "topics": {**_prf(*total), "assignment": "rule" if topic_rule else "combiner"},
-            "stance": stance_accuracy(engine.stance, devs) if with_stance else None,
-            "seconds": round(time.perf_counter() - t0, 1)}
+            "stance": stance, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def end_to_end(split: str | None = "heldout", engine=None, names=(), stories: bool = False) -> dict:
@@ -362,9 +354,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t, s = res["topics"], res["stance"]
     print(f"dev split {res['split']}: {res['articles']} articles, {t['paragraphs']} paragraphs")
-    how = (t["assignment"] if "stories" in res else f"combiner, tau {t['tau']}" if t["assignment"] == "combiner" else
-           f"rule: threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
-           f"article weight {t['article_weight']}")
+    if "stories" in res:  # each story has its own list; the assignment's settings are the committed ones
+        how = t["assignment"]
+    elif t["assignment"] == "combiner":
+        how = f"combiner, tau {t['tau']}"
+    else:
+        how = (f"rule: threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
+               f"article weight {t['article_weight']}")
     if "stories" in res:
         for name, f in res["stories"].items():
             st = "" if f["stance"] is None else f", stance {f['stance']:.3f}"

@@ -302,18 +302,14 @@ def dev_examples(split: str, sentence_views: bool = False, context: bool = False
     sentence as the evidence (same label; source "dev-sentence"), as the pipeline's candidates
     often carry it. `context`: each item also carries its paragraph context
     (dashboard.stance.evidence_context)."""
-    from dashboard.devset import load_dev, load_stories, matches
+    from dashboard.devset import load_dev, load_stories, matches, topic_descriptions
     from dashboard.stance import evidence_context
-    from dashboard.topics import load_topics
 
-    lists: dict = {}
     out = []
     for d in load_dev(split) + (load_stories(split) if stories else []):
         if matches(d.name, exclude):
             continue
-        if d.topics_file not in lists:
-            lists[d.topics_file] = {t.name: t.description for t in load_topics(d.topics_file)}
-        desc = lists[d.topics_file]
+        desc = topic_descriptions(d.topics_file)
         for s in d.gold.get("stances", []):
             para = d.article.paragraphs[int(s["paragraph_index"])].text
             item = {"actor": s["actor"], "topic": s["topic"], "description": desc.get(s["topic"], ""),

@@ -43,11 +43,10 @@ def dev_pairs(split: str = "train", exclude: tuple[str, ...] = (), encoder=None,
 def story_blocks(exclude: tuple[str, ...] = (), encoder=None) -> list[tuple]:
     """article_pairs of the story articles (tests/data/dev/stories), one block per story under
     its own topic list."""
-    from dashboard.devset import load_stories, matches
+    from dashboard.devset import by_topics_file, load_stories, matches
 
     devs = [d for d in load_stories() if not matches(d.name, exclude)]
-    return [article_pairs([d for d in devs if d.topics_file == tf], tf, encoder)
-            for tf in dict.fromkeys(d.topics_file for d in devs)]
+    return [article_pairs(group, tf, encoder) for tf, group in by_topics_file(devs).items()]
 
 
 def article_pairs(devs, topics_file, encoder=None):
@@ -156,13 +155,9 @@ def choose_tau(views, groups, folds: int = 5, degree: int = 1, normalise: bool =
             if len(bk):
                 o[bk] = m.predict(Xb[bk], gb[bk])
     blocks = [(o, X, Y) for o, (X, Y) in zip(oof, views)] + [(o, X, Y) for o, (X, Y, _) in zip(oof_more, more)]
-    scores = []
-    for t in TAUS:  # micro-F1 pooled over every block (each its own number of topics)
-        tp = fp = fn = 0
-        for o, X, Y in blocks:
-            pred = decide(o, X, t)
-            tp, fp, fn = tp + int((pred & Y).sum()), fp + int((pred & ~Y).sum()), fn + int((~pred & Y).sum())
-        scores.append(2 * tp / max(2 * tp + fp + fn, 1))
+    gold = np.concatenate([Y.ravel() for _, _, Y in blocks])
+    # micro-F1 pooled over every block (each its own number of topics)
+    scores = [micro_f1(np.concatenate([decide(o, X, t).ravel() for o, X, _ in blocks]), gold) for t in TAUS]
     k = int(np.argmax(scores))
     return float(TAUS[k]), float(scores[k])
 
@@ -183,6 +178,7 @@ def main(argv: list[str] | None = None):
     exclude = name_patterns(args.exclude)
     X, Y, groups, _names = dev_pairs("train", exclude)
     more = tuple((Xb, Yb, gb) for Xb, Yb, gb, _ in story_blocks(exclude)) if args.stories else ()
+    n_story_articles = len({g for _, _, gb in more for g in gb})
     views = [(X, Y)]
     if args.keywords:
         Xk, Yk, gk, _ = dev_pairs("train", exclude, topics_file=args.keywords)
@@ -200,8 +196,7 @@ def main(argv: list[str] | None = None):
     out = combiner_json(m, tau, {
         "trained_on": f"tests/data/dev train articles ({len(set(groups))} articles, {len(groups)} paragraphs)"
         + (f", also under {args.keywords}" if args.keywords else "")
-        + (f", and {len({g for _, _, gb in more for g in gb})} story articles under their own topic lists"
-           if more else ""),
+        + (f", and {n_story_articles} story articles under their own topic lists" if more else ""),
         "exclude": args.exclude, "cv_micro_f1": round(oof_f1, 4), "C": C_POLY if args.degree == 2 else C,
         "command": "python -m models.train topics" + flags})
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -209,5 +204,5 @@ def main(argv: list[str] | None = None):
     tmp.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     tmp.replace(args.out)
     print(json.dumps({"out": str(args.out), "articles": len(set(groups)), "paragraphs": len(groups),
-                      "story_articles": len({g for _, _, gb in more for g in gb}),
+                      "story_articles": n_story_articles,
                       "tau": tau, "cv_micro_f1": round(oof_f1, 4)}))
