@@ -70,13 +70,15 @@ def test_stance_weights_small_and_only_trained_params():
         keys = list(f.keys())
         meta = f.metadata()
     assert meta["task"] == "stance" and json.loads(meta["labels"]) == ["against", "neutral", "favor"]
-    # an ensemble of heads (MODEL_CARD.md ## Stance): each member's layers and classifier only,
-    # the layers as 4-bit differences from the base encoder; no embeddings, no frozen layers
-    assert meta["format"] == "ensemble-int4-delta" and int(meta["members"]) >= 2
-    members = {k.split(".", 1)[0] for k in keys}
-    assert members == {f"m{j}" for j in range(int(meta["members"]))}
-    assert all(k.split(".", 1)[1].startswith(("layers.", "classifier.")) for k in keys)
-    assert any(k.endswith(".q4") for k in keys)
+    # the trained parameters only (MODEL_CARD.md ## Stance): the fine-tuned layers and the
+    # classifier, no embeddings; a single head (fp16) or an ensemble of heads (each member's
+    # layers as 4-bit differences from the base encoder)
+    if meta.get("format") == "ensemble-int4-delta":
+        assert {k.split(".", 1)[0] for k in keys} == {f"m{j}" for j in range(int(meta["members"]))}
+        keys = [k.split(".", 1)[1] for k in keys]
+        assert any(k.endswith(".q4") for k in keys)
+    assert all(k.startswith(("layers.", "classifier.")) for k in keys)
+    assert len({k.split(".")[1] for k in keys if k.startswith("layers.")}) == int(meta["n_top"])
 
 
 def test_stance_weights_reproduce_model_card_heldout(engine):
@@ -99,7 +101,7 @@ SEED_DONE_WHEN = [  # (actor contains, topic, stance)
     ("Trump", "Ukraine NATO membership", "against"),
     ("Trump", "Minerals deal", "favor"),
     ("Trump", "Ceasefire and peace talks", "favor"),
-    pytest.param("Zelenskyy", "US security guarantees", "favor", marks=_MISS),
+    ("Zelenskyy", "US security guarantees", "favor"),
 ]
 
 
