@@ -356,16 +356,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dev split {res['split']}: {res['articles']} articles, {t['paragraphs']} paragraphs")
     if "stories" in res:  # each story has its own list; the assignment's settings are the committed ones
         how = t["assignment"]
+        for name, f in res["stories"].items():
+            st = "" if f["stance"] is None else f", stance {f['stance']:.3f}"
+            print(f"  story {name}: {f['articles']} articles, {f['paragraphs']} paragraphs, "
+                  f"topic F1 {f['f1']:.3f} (P {f['precision']:.3f}, R {f['recall']:.3f}){st}")
     elif t["assignment"] == "combiner":
         how = f"combiner, tau {t['tau']}"
     else:
         how = (f"rule: threshold {t['threshold']}, margin {t['margin']}, secondary {t['secondary']}, "
                f"article weight {t['article_weight']}")
-    if "stories" in res:
-        for name, f in res["stories"].items():
-            st = "" if f["stance"] is None else f", stance {f['stance']:.3f}"
-            print(f"  story {name}: {f['articles']} articles, {f['paragraphs']} paragraphs, "
-                  f"topic F1 {f['f1']:.3f} (P {f['precision']:.3f}, R {f['recall']:.3f}){st}")
     print(f"topic F1 {t['f1']:.3f} (P {t['precision']:.3f}, R {t['recall']:.3f}; {how})")
     if s and s["items"]:
         print(f"stance accuracy {s['accuracy']:.3f} on {s['items']} gold items")
